@@ -1,0 +1,163 @@
+from django import forms
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Case, Prefetch, Value, When
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.images import get_image_model
+from wagtail.models import PageManager
+from wagtail.query import PageQuerySet
+
+from lms.people.models import PositionGroup
+from lms.text import search_document, search_terms
+
+from ..blocks import ObjectiveBlock
+from .base import Competency, CourseCategory, VietnamesePage
+
+COVER_RENDITION = "fill-480x270"
+COURSES_PER_PAGE = 12
+
+
+class CourseIndexPage(VietnamesePage):
+    """The catalogue: every course below it, with search and filters."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = VietnamesePage.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["content.HomePage"]
+    subpage_types = ["content.CoursePage"]
+
+    class Meta:
+        verbose_name = _("course catalogue")
+
+    def get_context(self, request, *args, **kwargs):
+        from lms.learning.selectors import course_badges  # the one read path into learning
+
+        context = super().get_context(request, *args, **kwargs)
+        query = request.GET.get("q", "").strip()[:100]
+        category = request.GET.get("category", "")
+        group = request.GET.get("group", "")
+
+        courses = CoursePage.objects.live().child_of(self).for_listing().matching(query)
+        if category:
+            courses = courses.filter(category__slug=category)
+        if group:
+            courses = courses.filter(target_groups__code=group)
+        page = Paginator(courses, COURSES_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        badges = course_badges(request.user, page.object_list)
+        for course in page.object_list:
+            course.learner_status = badges.get(course.pk)
+
+        context.update(
+            query=query,
+            selected_category=category,
+            selected_group=group,
+            categories=CourseCategory.objects.all(),
+            groups=PositionGroup.objects.all(),
+            courses=page,
+        )
+        return context
+
+
+class CoursePageQuerySet(PageQuerySet):
+    def for_listing(self):
+        images = get_image_model().objects.prefetch_renditions(COVER_RENDITION)
+        return self.select_related("category").prefetch_related(Prefetch("cover_image", queryset=images))
+
+    def matching(self, query):
+        """Diacritic-insensitive search. Without diacritics many words collide ("so" is số, sổ, sơ),
+        so courses containing the whole phrase win; failing that, every word must start a word."""
+        terms = search_terms(query)
+        if not terms:
+            return self.order_by("path")
+        phrase = f" {' '.join(terms)} "
+        with_phrase = self.filter(search_text__contains=phrase)
+        if len(terms) > 1 and with_phrase.exists():
+            matches = with_phrase
+        else:
+            matches = self
+            for term in terms:
+                matches = matches.filter(search_text__contains=f" {term}")
+        title_first = Case(When(search_title__contains=phrase, then=Value(0)), default=Value(1))
+        return matches.order_by(title_first, "path")
+
+
+class CoursePage(VietnamesePage):
+    summary = models.TextField(_("summary"), help_text=_("One or two sentences shown in the catalogue."))
+    objectives = StreamField(ObjectiveBlock(), verbose_name=_("learning objectives"), blank=True)
+    category = models.ForeignKey(
+        CourseCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+    )
+    target_groups = ParentalManyToManyField(PositionGroup, verbose_name=_("target position groups"), blank=True)
+    competencies = ParentalManyToManyField(Competency, verbose_name=_("competency codes"), blank=True)
+    estimated_minutes = models.PositiveIntegerField(_("estimated duration (minutes)"), default=60)
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("cover image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Folded (lower case, no diacritics) copy of the searchable text, kept in step on save.
+    search_text = models.TextField(editable=False, blank=True, default="")
+    search_title = models.CharField(editable=False, blank=True, default="", max_length=300)
+
+    objects = PageManager.from_queryset(CoursePageQuerySet)()
+
+    content_panels = VietnamesePage.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("cover_image"),
+        FieldPanel("objectives"),
+        MultiFieldPanel(
+            [
+                FieldPanel("category"),
+                FieldPanel("target_groups", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("competencies", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("estimated_minutes"),
+            ],
+            heading=_("Audience and classification"),
+        ),
+    ]
+    parent_page_types = ["content.CourseIndexPage"]
+    subpage_types = ["content.LessonPage"]
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        self.search_title = search_document(self.title)
+        super().save(*args, **kwargs)
+
+    def build_search_text(self):
+        parts = [self.title, self.summary, self.category.name if self.category_id else ""]
+        parts += [str(block.value) for block in self.objectives]
+        parts += [f"{c.code} {c.name}" for c in self.competencies.all()]
+        parts += [g.name for g in self.target_groups.all()]
+        return search_document(" ".join(parts))
+
+    def lessons(self):
+        from .lesson import LessonPage
+
+        return LessonPage.objects.live().child_of(self).order_by("path")
+
+    def get_context(self, request, *args, **kwargs):
+        from lms.learning.selectors import learner_course_state  # the one read path into learning
+
+        context = super().get_context(request, *args, **kwargs)
+        lessons = list(self.lessons())
+        context["lessons"] = lessons
+        context["state"] = learner_course_state(request.user, self, lessons)
+        context["competency_list"] = list(self.competencies.all())
+        context["group_list"] = list(self.target_groups.all())
+        return context

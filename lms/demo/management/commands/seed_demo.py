@@ -1,0 +1,43 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lms.demo import courses, learners, province
+from lms.people.roles import ensure_roles
+
+DEFAULT_PASSWORD = "Demo@2026"
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo province (Tỉnh Minh Sơn), its officials, the demo accounts and the published courses. "
+        "Safe to run again: existing units, officials and courses are kept as they are."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--officials", type=int, default=240, help="How many officials to create (default 240).")
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password of the four demo accounts.")
+
+    def handle(self, *args, officials, password, **options):
+        if officials < 0:
+            raise CommandError("--officials must be zero or more.")
+        started = time.monotonic()
+        province.build_tree()
+        province.build_position_groups()
+        created_officials = province.build_officials(officials)
+        home, catalogue = courses.build_site()
+        created_courses = courses.build_courses(catalogue)
+        roles = ensure_roles(catalogue)
+        accounts = province.build_demo_accounts(password, roles)
+        province.build_hr_scopes()
+        learners.build_history()
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready in {time.monotonic() - started:.1f} s: {created_officials} new officials, "
+                f"{created_courses} new courses."
+            )
+        )
+        self.stdout.write(f"Logins (password: {password}):")
+        for username, role in accounts:
+            self.stdout.write(f"  {username:<10} {role}")

@@ -1,0 +1,63 @@
+"""Training records. They point at course pages without cascading: deleting or unpublishing a
+page must never erase what an official has done, so titles are kept as snapshots."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lms.people.models import Official
+
+
+class Enrollment(models.Model):
+    class Source(models.TextChoices):
+        SELF = "self", _("Self-enrolled")
+        ASSIGNMENT = "assignment", _("Assigned")
+
+    official = models.ForeignKey(Official, on_delete=models.PROTECT, related_name="enrollments")
+    # The unit the official belonged to when the record was made: records stay with it through
+    # moves and mergers; reports map it to today's structure through OrgUnit.successor.
+    unit = models.ForeignKey(
+        "people.OrgUnit", on_delete=models.PROTECT, null=True, related_name="enrollments", verbose_name=_("unit")
+    )
+    course = models.ForeignKey("content.CoursePage", on_delete=models.SET_NULL, null=True, related_name="enrollments")
+    course_title = models.CharField(_("course title"), max_length=255)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.SELF)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    last_lesson = models.ForeignKey(
+        "content.LessonPage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completion_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["official", "course"], name="enrollment_unique_official_course")]
+        indexes = [models.Index(fields=["official", "completed_at"], name="enrollment_official_done")]
+
+    def __str__(self):
+        return f"{self.official} — {self.course_title}"
+
+    @property
+    def is_complete(self):
+        return self.completed_at is not None
+
+
+class LessonProgress(models.Model):
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="lesson_progress")
+    lesson = models.ForeignKey("content.LessonPage", on_delete=models.SET_NULL, null=True, related_name="+")
+    lesson_title = models.CharField(_("lesson title"), max_length=255)
+    completed_at = models.DateTimeField(_("completed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [models.UniqueConstraint(fields=["enrollment", "lesson"], name="lessonprogress_unique")]
+
+    def __str__(self):
+        return f"{self.enrollment_id}: {self.lesson_title}"

@@ -1,0 +1,84 @@
+"""Domain operations on training records: enrol, record progress, complete."""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lms.celery import enqueue_on_commit
+
+from . import completion
+from .models import Enrollment, LessonProgress
+
+
+class LearningError(Exception):
+    """A refusal the learner should read; the message is translated."""
+
+
+def enrol(official, course, *, source=Enrollment.Source.SELF, assigned_by=None, due_date=None):
+    """Enrol ``official`` in ``course``; enrolling twice returns the existing enrolment."""
+    if not official.is_active:
+        raise LearningError(_("Your account is inactive; please contact your unit's HR officer."))
+    if not course.live:
+        raise LearningError(_("This course is not open for enrolment."))
+    existing = Enrollment.objects.filter(official=official, course=course).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Enrollment.objects.create(
+                official=official,
+                unit_id=official.unit_id,
+                course=course,
+                course_title=course.title,
+                source=source,
+                assigned_by=assigned_by,
+                due_date=due_date,
+            )
+    except IntegrityError:  # a concurrent request enrolled first
+        return Enrollment.objects.get(official=official, course=course)
+
+
+@dataclass
+class LessonResult:
+    enrollment: Enrollment
+    newly_completed: bool
+
+
+def record_lesson_done(official, lesson):
+    """Mark ``lesson`` done for ``official``; completes the course when its rule holds."""
+    if not lesson.live:
+        raise LearningError(_("This lesson is not published."))
+    course = lesson.get_parent().specific
+    with transaction.atomic():
+        # The row lock serialises two tabs finishing the last lessons at the same moment.
+        enrollment = (
+            Enrollment.objects.select_for_update()
+            .select_related("course")
+            .filter(official=official, course=course)
+            .first()
+        )
+        if enrollment is None:
+            raise LearningError(_("Please enrol in the course before marking lessons as done."))
+        LessonProgress.objects.get_or_create(
+            enrollment=enrollment, lesson=lesson, defaults={"lesson_title": lesson.title}
+        )
+        enrollment.last_lesson = lesson
+        enrollment.last_activity_at = timezone.now()
+        newly_completed = not enrollment.is_complete and completion.is_satisfied(
+            completion.evaluate([enrollment])[enrollment.pk]
+        )
+        enrollment.save(update_fields=["last_lesson", "last_activity_at"])
+        if newly_completed:
+            complete(enrollment)
+    return LessonResult(enrollment, newly_completed)
+
+
+def complete(enrollment):
+    """Mark the enrolment complete and, once committed, tell the official."""
+    from .tasks import send_completion_email
+
+    enrollment.completed_at = timezone.now()
+    enrollment.save(update_fields=["completed_at"])
+    enqueue_on_commit(send_completion_email, enrollment.pk)

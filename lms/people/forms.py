@@ -1,0 +1,96 @@
+"""Admin forms for the organisation tree. They collect input and hand it to ``structure``; the
+rules (where a unit may go, what may succeed it) live in the services, whose refusals the views
+turn into form errors."""
+
+from django import forms
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.widgets import AdminDateInput
+
+from . import structure
+from .models import OrgUnit
+
+# Officials type dates day first whatever the interface language; ISO stays accepted for pasted values.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
+
+
+def date_field(**kwargs):
+    return forms.DateField(input_formats=DATE_INPUT_FORMATS, widget=AdminDateInput(format="%d/%m/%Y"), **kwargs)
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """Open units in tree order, indented by depth."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=OrgUnit.objects.filter(valid_to__isnull=True).order_by("path"), **kwargs)
+
+    def label_from_instance(self, unit):
+        return f"{'— ' * (unit.depth - 1)}{unit.name} ({unit.code})"
+
+
+class OrgUnitForm(forms.ModelForm):
+    parent = UnitChoiceField(
+        label=_("parent unit"), required=False, help_text=_("Leave empty for a top-level unit (a province).")
+    )
+    valid_from = date_field(label=_("valid from"), required=False, help_text=_("dd/mm/yyyy; empty if unknown."))
+
+    class Meta:
+        model = OrgUnit
+        fields = ["parent", "name", "kind", "code", "valid_from"]
+
+    def unit_data(self):
+        return {name: self.cleaned_data[name] for name in ("name", "kind", "code", "valid_from")}
+
+
+class OrgUnitCreateForm(OrgUnitForm):
+    def save(self, commit=True):
+        return structure.create_unit(self.cleaned_data["parent"], **self.unit_data())
+
+
+class OrgUnitEditForm(OrgUnitForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        parent = self.instance.get_parent()
+        self.initial["parent"] = parent.pk if parent else None
+        if parent is not None and parent.is_closed:
+            # A closed unit keeps its closed parent; it is offered so that the form still validates.
+            self.fields["parent"].queryset = OrgUnit.objects.filter(
+                Q(valid_to__isnull=True) | Q(pk=parent.pk)
+            ).order_by("path")
+
+    @transaction.atomic
+    def save(self, commit=True):
+        unit = self.instance
+        changed = {name: value for name, value in self.unit_data().items() if name in self.changed_data}
+        if "name" in changed:
+            structure.rename_unit(unit, changed.pop("name"))
+        if changed:
+            structure.update_unit(unit, **changed)
+        if "parent" in self.changed_data:
+            structure.move_unit(unit, self.cleaned_data["parent"])
+        return unit
+
+
+class CloseUnitForm(forms.Form):
+    on_date = date_field(
+        label=_("last day of the unit"),
+        help_text=_("dd/mm/yyyy. Its sub-units close on the same day; its officials move on the next day."),
+    )
+    successor = UnitChoiceField(
+        label=_("successor"),
+        required=False,
+        help_text=_(
+            "The unit that takes over its officials and records, e.g. the new commune after a merger. "
+            "Required while active officials still work in the unit."
+        ),
+    )
+
+    def __init__(self, *args, instance, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+
+    def save(self, changed_by=None):
+        return structure.close_unit(
+            self.instance, self.cleaned_data["on_date"], self.cleaned_data["successor"], changed_by=changed_by
+        )

@@ -1,0 +1,35 @@
+"""Vietnamese text helpers shared by search and slugs."""
+
+import re
+import unicodedata
+
+from django.utils.text import slugify
+
+# "Đ/đ" is a letter of its own, not "D" plus a combining mark, so NFKD leaves it intact.
+_D_STROKE = str.maketrans({"Đ": "D", "đ": "d"})
+_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def fold(text):
+    """Lower-case ``text`` and strip Vietnamese diacritics: "Chữ ký số" → "chu ky so"."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(_D_STROKE))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped.casefold()).strip()
+
+
+def vi_slugify(text):
+    """ASCII slug that keeps "Đ" as "d": "Đất đai" → "dat-dai"."""
+    return slugify((text or "").translate(_D_STROKE))
+
+
+def search_document(text):
+    """Folded words separated by single spaces, with a space at each end, so that
+    ``contains(" " + word)`` matches the start of a word on any database."""
+    return f" {_NON_WORD.sub(' ', fold(text)).strip()} "
+
+
+def search_terms(query, max_terms=8):
+    """Folded words of a search box query, in order, without repeats, capped to keep the SQL small."""
+    words = search_document(query).split()
+    return list(dict.fromkeys(words))[:max_terms]

@@ -1,0 +1,70 @@
+import os
+
+import pytest
+
+from tests.factories import OfficialFactory, make_course, site_tree
+
+# Tests that need a real service skip when it is missing, unless REQUIRE_SERVICES=1 (as in CI).
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason):
+    if REQUIRE_SERVICES:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def site(db):
+    return site_tree()
+
+
+@pytest.fixture
+def catalogue(site):
+    return site[1]
+
+
+@pytest.fixture
+def course(catalogue):
+    return make_course(catalogue)
+
+
+@pytest.fixture
+def official(db):
+    return OfficialFactory()
+
+
+@pytest.fixture
+def learner_client(client, official):
+    client.force_login(official.user)
+    return client
+
+
+@pytest.fixture
+def celery_conf():
+    """Change the Celery app's configuration for one test; connection pools are rebuilt both ways."""
+    from kombu import pools
+
+    from lms.celery import app
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+        pools.reset()
+
+    saved = {}
+
+    def update(**conf):
+        for key in conf:
+            saved.setdefault(key, app.conf[key])
+        reset_pools()
+        app.conf.update(**conf)
+
+    yield update
+    reset_pools()
+    app.conf.update(**saved)
