@@ -5,11 +5,12 @@ turn into form errors."""
 from django import forms
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
 
 from . import structure
-from .models import OrgUnit
+from .models import Official, OrgUnit
 
 # Officials type dates day first whatever the interface language; ISO stays accepted for pasted values.
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
@@ -94,3 +95,41 @@ class CloseUnitForm(forms.Form):
         return structure.close_unit(
             self.instance, self.cleaned_data["on_date"], self.cleaned_data["successor"], changed_by=changed_by
         )
+
+
+class OfficialAdminForm(forms.ModelForm):
+    """Edits an official; a change of unit goes through ``structure.move_official`` so that the
+    dated placement history stays true."""
+
+    unit = UnitChoiceField(label=_("unit"))
+    on_date = date_field(
+        label=_("in the new unit from"),
+        required=False,
+        help_text=_("dd/mm/yyyy. Only used when the unit changes; empty means today."),
+    )
+
+    class Meta:
+        model = Official
+        fields = ["full_name", "employee_code", "unit", "on_date", "position_group", "phone", "is_active"]
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.for_user = for_user
+        unit_id = self.instance.unit_id
+        if unit_id:
+            # An official still placed in a closed unit keeps it offered, so that the form validates.
+            self.fields["unit"].queryset = OrgUnit.objects.filter(Q(valid_to__isnull=True) | Q(pk=unit_id)).order_by(
+                "path"
+            )
+
+    @transaction.atomic
+    def save(self, commit=True):
+        official = self.instance
+        new_unit = self.cleaned_data["unit"]
+        old_unit_id = Official.objects.filter(pk=official.pk).values_list("unit_id", flat=True).first()
+        official.unit_id = old_unit_id
+        official.save()
+        if new_unit.pk != old_unit_id:
+            on_date = self.cleaned_data["on_date"] or timezone.localdate()
+            structure.move_official(official, new_unit, on_date, changed_by=self.for_user)
+        return official

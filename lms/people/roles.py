@@ -30,7 +30,19 @@ MODEL_PERMISSIONS = {
     # HR reads and manages officials through the scoped HR pages (lms.people.scopes), never
     # through the unscoped model admin, which is for administrators only.
     HR: [("wagtailadmin", "access_admin")],
-    ADMIN: [("wagtailadmin", "access_admin")],
+    # The organisation tree and officials' records; units are closed and officials deactivated,
+    # never deleted (lms.people.wagtail_hooks refuses deletion to everyone).
+    ADMIN: [
+        ("wagtailadmin", "access_admin"),
+        ("people", "add_orgunit"),
+        ("people", "change_orgunit"),
+        ("people", "view_orgunit"),
+        ("people", "change_official"),
+        ("people", "view_official"),
+        ("people", "add_positiongroup"),
+        ("people", "change_positiongroup"),
+        ("people", "view_positiongroup"),
+    ],
 }
 TRAINER_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "view_page"]
 TRAINER_MEDIA_PERMISSIONS = [

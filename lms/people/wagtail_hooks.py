@@ -6,22 +6,29 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from . import forms, views_units
+from . import forms, views_officials, views_units
 from .models import Official, OrgUnit, PositionGroup
 
 
-class OrgUnitPermissionPolicy(ModelPermissionPolicy):
-    """Units are closed, never deleted: records made under them must stay attached."""
+class WithoutActionsPolicy(ModelPermissionPolicy):
+    """Refuses some actions to everyone, superusers included: units are closed and officials
+    deactivated, never deleted, because records made under them must stay attached."""
+
+    def __init__(self, model, refused):
+        super().__init__(model)
+        self.refused = frozenset(refused)
 
     def user_has_permission(self, user, action):
-        return action != "delete" and super().user_has_permission(user, action)
+        return action not in self.refused and super().user_has_permission(user, action)
 
     def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([action for action in actions if action != "delete"])
+        return super().users_with_any_permission([action for action in actions if action not in self.refused])
 
 
-# Registered before any admin view asks for OrgUnit's policy (Wagtail refuses a late registration).
-register_permission_policy(OrgUnit, OrgUnitPermissionPolicy(OrgUnit))
+# Registered before any admin view asks for a policy (Wagtail refuses a late registration).
+register_permission_policy(OrgUnit, WithoutActionsPolicy(OrgUnit, {"delete"}))
+# Officials arrive through the import, which also creates their account and sends the password link.
+register_permission_policy(Official, WithoutActionsPolicy(Official, {"add", "delete"}))
 
 
 class PositionGroupViewSet(ModelViewSet):
@@ -35,14 +42,22 @@ class PositionGroupViewSet(ModelViewSet):
 class OfficialViewSet(ModelViewSet):
     model = Official
     icon = "user"
-    form_fields = ["full_name", "employee_code", "unit", "position_group", "is_active"]
+    index_view_class = views_officials.OfficialIndexView
+    edit_view_class = views_officials.OfficialEditView
     list_display = ["full_name", "employee_code", "unit", "position_group", "is_active"]
     list_filter = ["position_group", "is_active"]
     search_fields = ["full_name", "employee_code"]
+    copy_view_enabled = False
     add_to_admin_menu = False
 
-    def get_queryset(self, request):
-        return Official.objects.select_related("unit", "position_group")
+    def get_form_class(self, for_update=False):
+        return forms.OfficialAdminForm
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(add_url_name=None, delete_url_name=None, **kwargs)
+
+    def get_urlpatterns(self):
+        return [p for p in super().get_urlpatterns() if p.name not in ("add", "delete")]
 
 
 class OrgUnitViewSet(ModelViewSet):

@@ -34,7 +34,7 @@ def world(db):
     batch = ImportBatch(created_by=people["hr_a"], original_name="a.csv", status=ImportBatch.Status.READY)
     batch.file.save("a.csv", ContentFile(b"x"), save=False)
     batch.save()
-    return {"people": people, "official": official, "batch": batch}
+    return {"people": people, "official": official, "batch": batch, "unit_a": unit_a}
 
 
 def _as(client, world, role):
@@ -77,6 +77,22 @@ MATRIX = [
         "get",
         [302, 302, 302, 302, 302, 200],
     ),
+    ("admin units", lambda w: reverse("orgunit:index"), "get", [302, 302, 302, 302, 302, 200]),
+    ("admin add unit", lambda w: reverse("orgunit:add"), "get", [302, 302, 302, 302, 302, 200]),
+    (
+        "admin edit unit A",
+        lambda w: reverse("orgunit:edit", args=[w["unit_a"].pk]),
+        "get",
+        [302, 302, 302, 302, 302, 200],
+    ),
+    (
+        "admin close unit A",
+        lambda w: reverse("orgunit:close", args=[w["unit_a"].pk]),
+        "post",
+        [302, 302, 302, 302, 302, 200],
+    ),
+    ("profile", lambda w: reverse("profile"), "get", [302, 200, 200, 200, 200, 200]),
+    ("password change", lambda w: reverse("password_change"), "get", [302, 200, 200, 200, 200, 200]),
 ]
 
 

@@ -58,3 +58,19 @@ def test_only_administrators_use_the_unscoped_official_admin(client, groups):
     response = client.get(reverse("official:index"))
     assert response.status_code == 200
     assert "Hà Thị Lan" in response.content.decode()
+
+
+def test_the_administrator_group_runs_the_tree_but_deletes_nothing(client, groups):
+    official = OfficialFactory(full_name="Hà Thị Lan")
+    client.force_login(member(groups, roles.ADMIN, username="qt"))
+    for url in (
+        reverse("orgunit:index"),
+        reverse("orgunit:add"),
+        reverse("orgunit:edit", args=[official.unit_id]),
+        reverse("orgunit:close", args=[official.unit_id]),
+        reverse("official:edit", args=[official.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+    assert "Hà Thị Lan" in client.get(reverse("official:index")).content.decode()
+    user = official.user.__class__.objects.get(username="qt")
+    assert not user.has_perm("people.delete_orgunit") and not user.has_perm("people.delete_official")
