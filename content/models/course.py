@@ -128,7 +128,7 @@ class CoursePage(VietnamesePage):
         ),
     ]
     parent_page_types = ["content.CourseIndexPage"]
-    subpage_types = ["content.LessonPage"]
+    subpage_types = ["content.LessonPage", "content.QuizPage"]
 
     class Meta:
         verbose_name = _("course")

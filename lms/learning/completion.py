@@ -1,7 +1,8 @@
 """The completion rule of a course: a list of requirements that must all be satisfied.
 
 Each requirement evaluates many enrolments in a fixed number of queries, so pages and reports
-stay flat as data grows. Quizzes and classes join later as further entries of REQUIREMENTS.
+stay flat as data grows. A course asks for its required lessons and its required quizzes
+(usually the final test); classes join later as a further entry of REQUIREMENTS.
 """
 
 from dataclasses import dataclass
@@ -30,6 +31,25 @@ def lessons_requirement(required_ids, done_ids):
     return Requirement("lessons", _("Required lessons"), len(required & set(done_ids)), len(required))
 
 
+def required_children(page_model, enrollments):
+    """Map course id → ids of its live child pages of ``page_model`` marked as required (one query)."""
+    courses = {e.course_id: e.course for e in enrollments if e.course_id}
+    required = {course_id: set() for course_id in courses}
+    if courses:
+        prefix_to_course = {course.path: course_id for course_id, course in courses.items()}
+        pages = (
+            page_model.objects.live()
+            .filter(is_required=True)
+            .filter(reduce(or_, (Q(path__startswith=path) for path in prefix_to_course)))
+            .values_list("pk", "path")
+        )
+        for pk, path in pages:
+            course_id = prefix_to_course.get(path[: -page_model.steplen])
+            if course_id is not None:
+                required[course_id].add(pk)
+    return required
+
+
 class RequiredLessons:
     """Every live lesson of the course marked as required has been marked done."""
 
@@ -38,20 +58,7 @@ class RequiredLessons:
 
         from .models import LessonProgress
 
-        courses = {e.course_id: e.course for e in enrollments if e.course_id}
-        required = {course_id: set() for course_id in courses}
-        if courses:
-            prefix_to_course = {course.path: course_id for course_id, course in courses.items()}
-            lessons = (
-                LessonPage.objects.live()
-                .filter(is_required=True)
-                .filter(reduce(or_, (Q(path__startswith=path) for path in prefix_to_course)))
-                .values_list("pk", "path")
-            )
-            for pk, path in lessons:
-                course_id = prefix_to_course.get(path[: -LessonPage.steplen])
-                if course_id is not None:
-                    required[course_id].add(pk)
+        required = required_children(LessonPage, enrollments)
         done = {e.pk: set() for e in enrollments}
         rows = LessonProgress.objects.filter(enrollment__in=[e.pk for e in enrollments]).values_list(
             "enrollment_id", "lesson_id"
@@ -61,7 +68,30 @@ class RequiredLessons:
         return {e.pk: lessons_requirement(required.get(e.course_id, ()), done[e.pk]) for e in enrollments}
 
 
-REQUIREMENTS = [RequiredLessons()]
+def quizzes_requirement(required_ids, passed_ids):
+    required = set(required_ids)
+    return Requirement("quizzes", _("Required tests passed"), len(required & set(passed_ids)), len(required))
+
+
+class RequiredQuizzes:
+    """Every live quiz of the course marked as required (the final test, usually) has been passed."""
+
+    def evaluate_many(self, enrollments):
+        from content.models import QuizPage
+
+        from .models import QuizAttempt
+
+        required = required_children(QuizPage, enrollments)
+        passed = {e.pk: set() for e in enrollments}
+        rows = QuizAttempt.objects.filter(enrollment__in=[e.pk for e in enrollments], passed=True).values_list(
+            "enrollment_id", "quiz_id"
+        )
+        for enrollment_id, quiz_id in rows:
+            passed[enrollment_id].add(quiz_id)
+        return {e.pk: quizzes_requirement(required.get(e.course_id, ()), passed[e.pk]) for e in enrollments}
+
+
+REQUIREMENTS = [RequiredLessons(), RequiredQuizzes()]
 
 
 def evaluate(enrollments):

@@ -61,3 +61,65 @@ class LessonProgress(models.Model):
 
     def __str__(self):
         return f"{self.enrollment_id}: {self.lesson_title}"
+
+
+class QuizAttempt(models.Model):
+    """One sitting of a quiz. The paper is a snapshot of the questions drawn, with their options in
+    the order shown; the correct answers stay on the server until the attempt is graded."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="quiz_attempts")
+    quiz = models.ForeignKey("content.QuizPage", on_delete=models.SET_NULL, null=True, related_name="+")
+    quiz_title = models.CharField(_("quiz title"), max_length=255)
+    number = models.PositiveSmallIntegerField(_("attempt"))
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    deadline = models.DateTimeField(_("time is up at"), null=True, blank=True)
+    paper = models.JSONField(default=list, editable=False)
+    answers = models.JSONField(default=dict, editable=False)
+    answers_saved_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    timed_out = models.BooleanField(_("submitted when time was up"), default=False)
+    score = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (%)"))
+    passed = models.BooleanField(_("passed"), default=False)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        ordering = ["enrollment", "quiz", "number"]
+        constraints = [
+            # Numbers are claimed in order, so two parallel starts cannot both become attempt 3 of 3.
+            models.UniqueConstraint(fields=["enrollment", "quiz", "number"], name="quizattempt_unique_number"),
+            models.UniqueConstraint(
+                fields=["enrollment", "quiz"],
+                condition=models.Q(submitted_at__isnull=True),
+                name="quizattempt_one_open",
+            ),
+        ]
+        indexes = [models.Index(fields=["quiz", "submitted_at"], name="quizattempt_quiz_submitted")]
+
+    def __str__(self):
+        return f"{self.enrollment_id}: {self.quiz_title} #{self.number}"
+
+    @property
+    def is_open(self):
+        return self.submitted_at is None
+
+
+class AttemptAnswer(models.Model):
+    """The graded answer to one question of a paper: what the trainer's statistics count."""
+
+    attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="graded_answers")
+    question = models.ForeignKey("content.Question", on_delete=models.SET_NULL, null=True, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    credit = models.DecimalField(max_digits=5, decimal_places=4)
+    answered = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["attempt", "position"], name="attemptanswer_unique_position")]
+
+    def __str__(self):
+        return f"{self.attempt_id}/{self.position}: {self.credit}"
+
+    @property
+    def is_correct(self):
+        return self.credit >= 1

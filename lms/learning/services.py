@@ -66,13 +66,18 @@ def record_lesson_done(official, lesson):
         )
         enrollment.last_lesson = lesson
         enrollment.last_activity_at = timezone.now()
-        newly_completed = not enrollment.is_complete and completion.is_satisfied(
-            completion.evaluate([enrollment])[enrollment.pk]
-        )
         enrollment.save(update_fields=["last_lesson", "last_activity_at"])
-        if newly_completed:
-            complete(enrollment)
+        newly_completed = complete_if_satisfied(enrollment)
     return LessonResult(enrollment, newly_completed)
+
+
+def complete_if_satisfied(enrollment):
+    """Complete the enrolment if its course's rule now holds; the caller holds its row lock.
+    Returns whether it was completed just now."""
+    if enrollment.is_complete or not completion.is_satisfied(completion.evaluate([enrollment])[enrollment.pk]):
+        return False
+    complete(enrollment)
+    return True
 
 
 def complete(enrollment):

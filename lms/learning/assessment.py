@@ -1,0 +1,288 @@
+"""Quiz attempts on the server: draw a paper, autosave answers, submit (or time out), grade.
+
+Every write takes row locks in one order — enrolment, then attempt — so a double click, two tabs
+or parallel starts serialise instead of racing; unique constraints back each rule.
+"""
+
+import datetime
+import random
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from . import grading
+from .models import AttemptAnswer, Enrollment, QuizAttempt
+from .services import LearningError, complete_if_satisfied
+
+# Answers that were on their way when the time ran out (a slow line) are still accepted.
+GRACE = datetime.timedelta(seconds=30)
+_random = random.SystemRandom()
+
+
+# Drawing a paper ------------------------------------------------------------------------------
+
+
+def bank_for(quiz):
+    """Active questions of the quiz's course with their options and tags, in a fixed number of queries."""
+    from content.models import Question
+
+    return list(
+        Question.objects.filter(course_id=quiz.get_parent().pk, is_active=True)
+        .prefetch_related("options", "tags")
+        .order_by("pk")
+    )
+
+
+def choose_questions(bank, total, rules, rng=_random):
+    """So many questions per tag first (in rule order, no question twice), then the rest at random."""
+    chosen, taken = [], set()
+    for tag, count in rules:
+        candidates = [q for q in bank if q.pk not in taken and tag.lower() in {t.name.lower() for t in q.tags.all()}]
+        for question in rng.sample(candidates, min(count, len(candidates), total - len(chosen))):
+            chosen.append(question)
+            taken.add(question.pk)
+    rest = [q for q in bank if q.pk not in taken]
+    chosen += rng.sample(rest, min(len(rest), max(0, total - len(chosen))))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def snapshot(question, rng=_random):
+    """The paper item for ``question``: options shuffled (true/false keeps its order), key kept aside."""
+    options = list(question.options.all())
+    ordered = sorted(options, key=lambda option: (option.sort_order or 0, option.pk))
+    if question.kind == question.Kind.ORDERING:
+        key = [option.pk for option in ordered]
+    else:
+        key = [option.pk for option in ordered if option.is_correct]
+    shown = ordered if question.kind == question.Kind.TRUE_FALSE else rng.sample(ordered, len(ordered))
+    return {
+        "question": question.pk,
+        "kind": question.kind,
+        "scoring": question.scoring,
+        "prompt": question.prompt,
+        "image": question.image_id,
+        "image_alt": question.image_alt,
+        "explanation": question.explanation,
+        "options": [{"id": option.pk, "text": option.text} for option in shown],
+        "key": key,
+    }
+
+
+def draw_paper(quiz, rng=_random):
+    rules = [(rule.tag, rule.count) for rule in quiz.draw_rules.all()]
+    questions = choose_questions(bank_for(quiz), quiz.questions_per_attempt, rules, rng)
+    return [snapshot(question, rng) for question in questions]
+
+
+# Life cycle -----------------------------------------------------------------------------------
+
+
+def _locked_enrollment(official, quiz):
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .select_related("course")
+        .filter(official=official, course_id=quiz.get_parent().pk)
+        .first()
+    )
+    if enrollment is None:
+        raise LearningError(_("Please enrol in the course before taking its quizzes."))
+    return enrollment
+
+
+def _is_expired(attempt, now):
+    return attempt.deadline is not None and now > attempt.deadline + GRACE
+
+
+def next_start_at(quiz, attempts):
+    """When the official may start again after ``attempts`` (submitted, oldest first), or None if now."""
+    if not quiz.min_wait_minutes or not attempts:
+        return None
+    return attempts[-1].submitted_at + datetime.timedelta(minutes=quiz.min_wait_minutes)
+
+
+def start_attempt(official, quiz, now=None):
+    """Resume the open attempt, or start a new one if the rules allow it."""
+    now = now or timezone.now()
+    if not quiz.live:
+        raise LearningError(_("This quiz is not published."))
+    with transaction.atomic():
+        enrollment = _locked_enrollment(official, quiz)
+        attempts = list(
+            QuizAttempt.objects.select_for_update().filter(enrollment=enrollment, quiz=quiz).order_by("number")
+        )
+        open_attempt = next((a for a in attempts if a.is_open), None)
+        if open_attempt is not None:
+            if not _is_expired(open_attempt, now):
+                return open_attempt
+            _finish(open_attempt, now, timed_out=True)
+        if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
+            raise LearningError(_("You have used all %(count)s attempts at this quiz.") % {"count": quiz.max_attempts})
+        wait_until = next_start_at(quiz, attempts)
+        if wait_until and now < wait_until:
+            raise LearningError(
+                _("You can start the next attempt from %(time)s.")
+                % {"time": date_format(timezone.localtime(wait_until), "SHORT_DATETIME_FORMAT")}
+            )
+        paper = draw_paper(quiz)
+        if not paper:
+            raise LearningError(_("This quiz has no questions yet; please come back later."))
+        limit = datetime.timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+        try:
+            with transaction.atomic():
+                return QuizAttempt.objects.create(
+                    enrollment=enrollment,
+                    quiz=quiz,
+                    quiz_title=quiz.title,
+                    number=len(attempts) + 1,
+                    deadline=now + limit if limit else None,
+                    paper=paper,
+                    pass_mark=quiz.pass_mark,
+                )
+        except IntegrityError:  # only reachable without row locks (e.g. SQLite); the constraint holds
+            raise LearningError(_("This attempt has already been started.")) from None
+
+
+def own_attempt(official, attempt_id, lock=False):
+    """One of the official's attempts, or a refusal that tells nothing about anyone else's."""
+    attempts = QuizAttempt.objects.select_related("enrollment", "quiz")
+    if lock:
+        attempts = attempts.select_for_update(of=("self",))
+    attempt = attempts.filter(pk=attempt_id, enrollment__official=official).first()
+    if attempt is None:
+        raise LearningError(_("This attempt does not exist or is not yours."))
+    return attempt
+
+
+def clean_answers(paper, data):
+    """Validate answers sent by the browser against the paper; refuse anything not on it.
+
+    ``data`` maps a position (as a string) to a list of option ids, or for an ordering question
+    to a mapping option id → rank. Unanswered positions may be missing.
+    """
+    if not isinstance(data, dict):
+        raise LearningError(_("The answers could not be read."))
+    cleaned = {}
+    for position, answer in data.items():
+        try:
+            item = paper[int(position)]
+        except (ValueError, IndexError, TypeError):
+            raise LearningError(_("An answer was sent for a question that is not on your paper.")) from None
+        if int(position) < 0:
+            raise LearningError(_("An answer was sent for a question that is not on your paper."))
+        option_ids = {option["id"] for option in item["options"]}
+        if item["kind"] == "ordering":
+            cleaned[str(int(position))] = _clean_ranks(answer, option_ids)
+        else:
+            chosen = _clean_choice(answer, option_ids)
+            if item["kind"] != "multiple" and len(chosen) > 1:
+                raise LearningError(_("Only one option can be chosen for this question."))
+            if chosen:
+                cleaned[str(int(position))] = chosen
+    return cleaned
+
+
+def _as_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise LearningError(_("An answer names an option that is not on your paper.")) from None
+
+
+def _clean_choice(answer, option_ids):
+    values = answer if isinstance(answer, list) else [answer]
+    chosen = sorted({_as_int(value) for value in values if value not in ("", None)})
+    if not set(chosen) <= option_ids:
+        raise LearningError(_("An answer names an option that is not on your paper."))
+    return chosen
+
+
+def _clean_ranks(answer, option_ids):
+    if not isinstance(answer, dict):
+        raise LearningError(_("The order of the steps could not be read."))
+    ranks = {}
+    for option_id, rank in answer.items():
+        if _as_int(option_id) not in option_ids:
+            raise LearningError(_("An answer names an option that is not on your paper."))
+        if rank in ("", None):
+            continue
+        rank = _as_int(rank)
+        if not 1 <= rank <= len(option_ids):
+            raise LearningError(_("Each step needs a number from 1 to %(count)s.") % {"count": len(option_ids)})
+        ranks[str(_as_int(option_id))] = rank
+    return ranks
+
+
+def save_answers(official, attempt_id, data, now=None):
+    """Autosave: replace the saved answers of the named positions. Refused once time is up."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = own_attempt(official, attempt_id, lock=True)
+        if not attempt.is_open:
+            raise LearningError(_("This attempt has already been submitted."))
+        if _is_expired(attempt, now):
+            raise LearningError(_("The time for this attempt is up; your answers saved before then will be graded."))
+        attempt.answers = {**attempt.answers, **clean_answers(attempt.paper, data)}
+        attempt.answers_saved_at = now
+        attempt.save(update_fields=["answers", "answers_saved_at"])
+    return attempt
+
+
+def submit_attempt(official, attempt_id, data=None, now=None):
+    """Hand in the attempt (with last answers, if in time) and grade it. Submitting twice is harmless:
+    the second call finds it graded and returns it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        peek = own_attempt(official, attempt_id)
+        Enrollment.objects.select_for_update().filter(pk=peek.enrollment_id).first()
+        attempt = own_attempt(official, attempt_id, lock=True)
+        if not attempt.is_open:
+            return attempt
+        expired = _is_expired(attempt, now)
+        if data and not expired:
+            attempt.answers = {**attempt.answers, **clean_answers(attempt.paper, data)}
+            attempt.answers_saved_at = now
+        _finish(attempt, now, timed_out=expired)
+    return attempt
+
+
+def _finish(attempt, now, timed_out=False):
+    """Grade an open attempt (the caller holds its lock) and complete the course if it now qualifies."""
+    credits, score = grading.grade_paper(attempt.paper, attempt.answers)
+    attempt.submitted_at = min(now, attempt.deadline + GRACE) if timed_out and attempt.deadline else now
+    attempt.timed_out = timed_out
+    attempt.score = score
+    attempt.passed = score >= attempt.pass_mark
+    attempt.save(update_fields=["answers", "answers_saved_at", "submitted_at", "timed_out", "score", "passed"])
+    AttemptAnswer.objects.bulk_create(
+        AttemptAnswer(
+            attempt=attempt,
+            question_id=item["question"],
+            position=position,
+            credit=credit,
+            answered=grading.is_answered(item, attempt.answers.get(str(position))),
+        )
+        for position, (item, credit) in enumerate(zip(attempt.paper, credits, strict=True))
+    )
+    if attempt.passed:
+        complete_if_satisfied(Enrollment.objects.select_related("course").get(pk=attempt.enrollment_id))
+    return attempt
+
+
+def close_expired_attempts(now=None, batch=200):
+    """Grade attempts whose time ran out while nobody was looking (a closed tab, a lost line)."""
+    now = now or timezone.now()
+    closed = 0
+    candidates = QuizAttempt.objects.filter(submitted_at__isnull=True, deadline__lt=now - GRACE).values_list(
+        "pk", "enrollment_id"
+    )[:batch]
+    for attempt_id, enrollment_id in candidates:
+        with transaction.atomic():
+            Enrollment.objects.select_for_update().filter(pk=enrollment_id).first()
+            attempt = QuizAttempt.objects.select_for_update().filter(pk=attempt_id, submitted_at__isnull=True).first()
+            if attempt is not None and _is_expired(attempt, now):
+                _finish(attempt, now, timed_out=True)
+                closed += 1
+    return closed
