@@ -1,8 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import Competency, CourseCategory
+from .models import Competency, CourseCategory, Question
 
 
 class CourseCategoryViewSet(SnippetViewSet):
@@ -19,8 +20,26 @@ class CompetencyViewSet(SnippetViewSet):
     search_fields = ["code", "name"]
 
 
+class QuestionIndexView(snippet_views.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("course")
+
+
+class QuestionViewSet(SnippetViewSet):
+    """The question banks: one per course, filtered and searched here, drawn from by its quizzes."""
+
+    model = Question
+    icon = "help"
+    menu_label = _("Question banks")
+    list_display = ["__str__", "course", "kind", "is_active", "updated_at"]
+    list_filter = ["kind", "is_active", "course"]
+    search_fields = ["prompt"]
+    list_per_page = 50
+    index_view_class = QuestionIndexView
+
+
 class CatalogueViewSetGroup(SnippetViewSetGroup):
-    items = (CourseCategoryViewSet, CompetencyViewSet)
+    items = (CourseCategoryViewSet, CompetencyViewSet, QuestionViewSet)
     menu_icon = "folder-open-inverse"
     menu_label = _("Catalogue")
     menu_name = "catalogue"

@@ -151,13 +151,20 @@ class CoursePage(VietnamesePage):
 
         return LessonPage.objects.live().child_of(self).order_by("path")
 
+    def quizzes(self):
+        from .quiz import QuizPage
+
+        return QuizPage.objects.live().child_of(self).order_by("path")
+
     def get_context(self, request, *args, **kwargs):
         from lms.learning.selectors import learner_course_state  # the one read path into learning
 
         context = super().get_context(request, *args, **kwargs)
         lessons = list(self.lessons())
+        quizzes = list(self.quizzes())
         context["lessons"] = lessons
-        context["state"] = learner_course_state(request.user, self, lessons)
+        context["quizzes"] = quizzes
+        context["state"] = learner_course_state(request.user, self, lessons, quizzes)
         context["competency_list"] = list(self.competencies.all())
         context["group_list"] = list(self.target_groups.all())
         return context

@@ -39,13 +39,16 @@ class LessonPage(VietnamesePage):
         context = super().get_context(request, *args, **kwargs)
         course = self.get_parent().specific
         lessons = list(course.lessons())
+        quizzes = list(course.quizzes())
         position = next((i for i, lesson in enumerate(lessons) if lesson.pk == self.pk), None)
         context.update(
             course=course,
             lessons=lessons,
             previous_lesson=lessons[position - 1] if position else None,
             next_lesson=lessons[position + 1] if position is not None and position + 1 < len(lessons) else None,
+            # after the last lesson, the way on is the course's first quiz
+            next_quiz=quizzes[0] if quizzes and position == len(lessons) - 1 else None,
             lesson_number=(position or 0) + 1,
-            state=learner_course_state(request.user, course, lessons),
+            state=learner_course_state(request.user, course, lessons, quizzes),
         )
         return context

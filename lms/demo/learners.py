@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 
 from content.models import CoursePage
-from lms.learning import services
+from lms.learning import assessment, grading, services
 from lms.learning.models import Enrollment
 from lms.people.models import Official
 
@@ -35,3 +35,12 @@ def build_history(username="hocvien"):
         lessons = list(course.lessons())
         for lesson in lessons if done == "all" else lessons[:done]:
             services.record_lesson_done(official, lesson)
+        if done == "all":
+            _pass_tests(official, course)
+
+
+def _pass_tests(official, course):
+    """Sit and pass the course's tests with the model answers, as a diligent official would."""
+    for quiz in course.quizzes():
+        attempt = assessment.start_attempt(official, quiz)
+        assessment.submit_attempt(official, attempt.pk, grading.model_answers(attempt.paper))

@@ -82,7 +82,7 @@ def draw_paper(quiz, rng=_random):
 
 def _locked_enrollment(official, quiz):
     enrollment = (
-        Enrollment.objects.select_for_update()
+        Enrollment.objects.select_for_update(of=("self",))  # not the course page all learners share
         .select_related("course")
         .filter(official=official, course_id=quiz.get_parent().pk)
         .first()
@@ -92,8 +92,15 @@ def _locked_enrollment(official, quiz):
     return enrollment
 
 
-def _is_expired(attempt, now):
+def is_expired(attempt, now):
     return attempt.deadline is not None and now > attempt.deadline + GRACE
+
+
+def seconds_left(attempt, now):
+    """Seconds until the time is up (the grace is not announced), or None without a limit."""
+    if attempt.deadline is None or not attempt.is_open:
+        return None
+    return max(0, int((attempt.deadline - now).total_seconds()))
 
 
 def next_start_at(quiz, attempts):
@@ -115,7 +122,7 @@ def start_attempt(official, quiz, now=None):
         )
         open_attempt = next((a for a in attempts if a.is_open), None)
         if open_attempt is not None:
-            if not _is_expired(open_attempt, now):
+            if not is_expired(open_attempt, now):
                 return open_attempt
             _finish(open_attempt, now, timed_out=True)
         if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
@@ -179,8 +186,7 @@ def clean_answers(paper, data):
             chosen = _clean_choice(answer, option_ids)
             if item["kind"] != "multiple" and len(chosen) > 1:
                 raise LearningError(_("Only one option can be chosen for this question."))
-            if chosen:
-                cleaned[str(int(position))] = chosen
+            cleaned[str(int(position))] = chosen  # an empty list clears an earlier answer
     return cleaned
 
 
@@ -222,7 +228,7 @@ def save_answers(official, attempt_id, data, now=None):
         attempt = own_attempt(official, attempt_id, lock=True)
         if not attempt.is_open:
             raise LearningError(_("This attempt has already been submitted."))
-        if _is_expired(attempt, now):
+        if is_expired(attempt, now):
             raise LearningError(_("The time for this attempt is up; your answers saved before then will be graded."))
         attempt.answers = {**attempt.answers, **clean_answers(attempt.paper, data)}
         attempt.answers_saved_at = now
@@ -240,7 +246,7 @@ def submit_attempt(official, attempt_id, data=None, now=None):
         attempt = own_attempt(official, attempt_id, lock=True)
         if not attempt.is_open:
             return attempt
-        expired = _is_expired(attempt, now)
+        expired = is_expired(attempt, now)
         if data and not expired:
             attempt.answers = {**attempt.answers, **clean_answers(attempt.paper, data)}
             attempt.answers_saved_at = now
@@ -256,10 +262,17 @@ def _finish(attempt, now, timed_out=False):
     attempt.score = score
     attempt.passed = score >= attempt.pass_mark
     attempt.save(update_fields=["answers", "answers_saved_at", "submitted_at", "timed_out", "score", "passed"])
+    # A question deleted from the bank since the paper was drawn is graded from the snapshot, with
+    # no link to it (a dangling id would break the foreign key at commit).
+    from content.models import Question
+
+    still_there = set(
+        Question.objects.filter(pk__in=[item["question"] for item in attempt.paper]).values_list("pk", flat=True)
+    )
     AttemptAnswer.objects.bulk_create(
         AttemptAnswer(
             attempt=attempt,
-            question_id=item["question"],
+            question_id=item["question"] if item["question"] in still_there else None,
             position=position,
             credit=credit,
             answered=grading.is_answered(item, attempt.answers.get(str(position))),
@@ -282,7 +295,7 @@ def close_expired_attempts(now=None, batch=200):
         with transaction.atomic():
             Enrollment.objects.select_for_update().filter(pk=enrollment_id).first()
             attempt = QuizAttempt.objects.select_for_update().filter(pk=attempt_id, submitted_at__isnull=True).first()
-            if attempt is not None and _is_expired(attempt, now):
+            if attempt is not None and is_expired(attempt, now):
                 _finish(attempt, now, timed_out=True)
                 closed += 1
     return closed

@@ -56,3 +56,14 @@ def grade_paper(paper, answers):
         return credits, ZERO
     score = (sum(credits) * 100 / len(credits)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return credits, score
+
+
+def model_answers(paper):
+    """The answers that earn full marks on ``paper``: for the demo history and for tests."""
+    answers = {}
+    for position, item in enumerate(paper):
+        if item["kind"] == "ordering":
+            answers[str(position)] = {str(option_id): rank for rank, option_id in enumerate(item["key"], start=1)}
+        else:
+            answers[str(position)] = list(item["key"])
+    return answers

@@ -10,7 +10,7 @@ from django.utils import timezone
 from lms.people.models import Official
 
 from . import completion
-from .models import Enrollment, LessonProgress
+from .models import Enrollment, LessonProgress, QuizAttempt
 
 
 def official_for(user):
@@ -30,6 +30,8 @@ class CourseState:
     done_ids: set = field(default_factory=set)
     percent: int = 0
     next_lesson: object = None
+    passed_quiz_ids: set = field(default_factory=set)
+    next_quiz: object = None  # the first required quiz not yet passed, once no lesson is left
 
     @property
     def is_enrolled(self):
@@ -50,8 +52,8 @@ def next_lesson(lessons, done_ids, last_lesson_id=None):
     return next((lesson for lesson in lessons if lesson.pk not in done_ids), None)
 
 
-def learner_course_state(user, course, lessons):
-    """The learner's state in ``course`` whose live lessons, in order, are ``lessons``."""
+def learner_course_state(user, course, lessons, quizzes=()):
+    """The learner's state in ``course`` whose live lessons and quizzes, in order, are given."""
     official = official_for(user)
     state = CourseState(official=official)
     if official is None:
@@ -60,9 +62,19 @@ def learner_course_state(user, course, lessons):
     if state.enrollment is None:
         return state
     state.done_ids = set(LessonProgress.objects.filter(enrollment=state.enrollment).values_list("lesson_id", flat=True))
-    required = completion.lessons_requirement([lesson.pk for lesson in lessons if lesson.is_required], state.done_ids)
-    state.percent = 100 if state.enrollment.is_complete else completion.progress_percent([required])
+    state.passed_quiz_ids = set(
+        QuizAttempt.objects.filter(enrollment=state.enrollment, passed=True).values_list("quiz_id", flat=True)
+    )
+    requirements = [
+        completion.lessons_requirement([lesson.pk for lesson in lessons if lesson.is_required], state.done_ids),
+        completion.quizzes_requirement([quiz.pk for quiz in quizzes if quiz.is_required], state.passed_quiz_ids),
+    ]
+    state.percent = 100 if state.enrollment.is_complete else completion.progress_percent(requirements)
     state.next_lesson = next_lesson(lessons, state.done_ids, state.enrollment.last_lesson_id)
+    if state.next_lesson is None and not state.enrollment.is_complete:
+        state.next_quiz = next(
+            (quiz for quiz in quizzes if quiz.is_required and quiz.pk not in state.passed_quiz_ids), None
+        )
     return state
 
 
@@ -127,3 +139,115 @@ def course_badges(user, courses):
         "course_id", "completed_at"
     )
     return {course_id: "completed" if done else "in_progress" for course_id, done in rows}
+
+
+@dataclass
+class QuizState:
+    official: Official | None = None
+    enrollment: Enrollment | None = None
+    attempts: list = field(default_factory=list)  # submitted, oldest first
+    open_attempt: QuizAttempt | None = None
+    next_start_at: datetime.datetime | None = None
+    attempts_left: int | None = None  # None: no limit
+
+    @property
+    def best_score(self):
+        return max((a.score for a in self.attempts), default=None)
+
+    @property
+    def passed(self):
+        return any(a.passed for a in self.attempts)
+
+    @property
+    def can_start(self):
+        waiting = self.next_start_at is not None and timezone.now() < self.next_start_at
+        return self.enrollment is not None and self.attempts_left != 0 and not waiting
+
+
+def learner_quiz_state(user, quiz):
+    """The learner's attempts at ``quiz`` and whether they may start one, in two queries."""
+    from .assessment import next_start_at
+
+    official = official_for(user)
+    state = QuizState(official=official)
+    if official is None:
+        return state
+    state.enrollment = Enrollment.objects.filter(official=official, course_id=quiz.get_parent().pk).first()
+    if state.enrollment is None:
+        return state
+    attempts = list(
+        QuizAttempt.objects.filter(enrollment=state.enrollment, quiz=quiz).defer("paper", "answers").order_by("number")
+    )
+    state.attempts = [a for a in attempts if not a.is_open]
+    state.open_attempt = next((a for a in attempts if a.is_open), None)
+    state.next_start_at = next_start_at(quiz, state.attempts)
+    if quiz.max_attempts:
+        state.attempts_left = max(0, quiz.max_attempts - len(attempts))
+    return state
+
+
+@dataclass
+class PaperItem:
+    position: int
+    kind: str
+    prompt: str
+    image: object
+    image_alt: str
+    options: list  # dicts: id, text, chosen, rank; after grading with review: correct, correct_rank
+    credit: object = None
+    explanation: str = ""
+
+    @property
+    def field_name(self):
+        return f"q{self.position}"
+
+
+def shows_answers(attempt, review):
+    """Whether the review of a graded attempt shows the correct answers and explanations."""
+    from content.models import QuizPage
+
+    if attempt.is_open:
+        return False
+    return review == QuizPage.Review.FULL or (review == QuizPage.Review.AFTER_PASSING and attempt.passed)
+
+
+def paper_items(attempt, reveal=False):
+    """The attempt's paper for a template. Correct answers and explanations are only included when
+    ``reveal`` is set, which the caller allows only for a graded attempt whose review shows them."""
+    from wagtail.images import get_image_model
+
+    from .grading import grade_item
+
+    reveal = reveal and not attempt.is_open
+    image_ids = {item["image"] for item in attempt.paper if item.get("image")}
+    images = {}
+    if image_ids:
+        found = get_image_model().objects.filter(pk__in=image_ids).prefetch_renditions("max-800x600")
+        images = {image.pk: image for image in found}
+    items = []
+    for position, item in enumerate(attempt.paper):
+        answer = attempt.answers.get(str(position))
+        chosen = set(answer) if isinstance(answer, list) else set()
+        ranks = answer if isinstance(answer, dict) else {}
+        options = []
+        for option in item["options"]:
+            shown = {"id": option["id"], "text": option["text"], "chosen": option["id"] in chosen}
+            shown["rank"] = ranks.get(str(option["id"]))
+            if reveal:
+                shown["correct"] = option["id"] in item["key"]
+                if item["kind"] == "ordering":
+                    shown["correct_rank"] = item["key"].index(option["id"]) + 1
+            options.append(shown)
+        items.append(
+            PaperItem(
+                position=position,
+                kind=item["kind"],
+                prompt=item["prompt"],
+                image=images.get(item.get("image")),
+                image_alt=item.get("image_alt", ""),
+                options=options,
+                credit=grade_item(item, answer) if reveal else None,
+                explanation=item.get("explanation", "") if reveal else "",
+            )
+        )
+    return items

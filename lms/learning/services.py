@@ -54,7 +54,7 @@ def record_lesson_done(official, lesson):
     with transaction.atomic():
         # The row lock serialises two tabs finishing the last lessons at the same moment.
         enrollment = (
-            Enrollment.objects.select_for_update()
+            Enrollment.objects.select_for_update(of=("self",))  # not the course page all learners share
             .select_related("course")
             .filter(official=official, course=course)
             .first()

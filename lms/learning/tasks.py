@@ -41,3 +41,11 @@ def send_pending_completion_emails():
     for enrollment_id in pending:
         send_completion_email.delay(enrollment_id)
     return len(pending)
+
+
+@shared_task
+def close_expired_attempts():
+    """Sweeper: grade quiz attempts whose time ran out with nobody there to hand them in."""
+    from .assessment import close_expired_attempts as close
+
+    return close()

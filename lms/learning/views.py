@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from content.models import CoursePage, LessonPage
+from content.models import CoursePage, LessonPage, QuizPage
 
 from . import selectors, services
 from .models import Enrollment
@@ -54,7 +54,7 @@ def lesson_done(request, lesson_id):
     if result.newly_completed:
         messages.success(request, _("Congratulations! You have completed “%(course)s”.") % {"course": course.title})
         return redirect(course.get_url(request))
-    following = lesson.get_next_siblings().live().type(LessonPage).first()
+    following = lesson.get_next_siblings().live().type(LessonPage, QuizPage).first()
     return redirect(following.get_url(request) if following else course.get_url(request))
 
 
@@ -68,6 +68,6 @@ def continue_learning(request, enrollment_id):
     )
     course = enrollment.course
     lessons = list(course.lessons())
-    state = selectors.learner_course_state(request.user, course, lessons)
-    target = state.next_lesson or (lessons[0] if lessons else course)
+    state = selectors.learner_course_state(request.user, course, lessons, list(course.quizzes()))
+    target = state.next_lesson or state.next_quiz or (lessons[0] if lessons else course)
     return redirect(target.get_url(request))

@@ -26,6 +26,10 @@ MODEL_PERMISSIONS = {
         ("content", "change_coursecategory"),
         ("content", "view_coursecategory"),
         ("content", "view_competency"),
+        ("content", "add_question"),
+        ("content", "change_question"),
+        ("content", "delete_question"),
+        ("content", "view_question"),
     ],
     # HR reads and manages officials through the scoped HR pages (lms.people.scopes), never
     # through the unscoped model admin, which is for administrators only.

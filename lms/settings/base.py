@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.learning.tasks.send_pending_completion_emails",
         "schedule": crontab(minute="*/15"),
     },
+    "close-expired-quiz-attempts": {
+        "task": "lms.learning.tasks.close_expired_attempts",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 WAGTAIL_SITE_NAME = "Công chức số"

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.demo import courses, learners, province
+from lms.demo import courses, learners, province, quizzes
 from lms.people.roles import ensure_roles
 
 DEFAULT_PASSWORD = "Demo@2026"
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         created_officials = province.build_officials(officials)
         home, catalogue = courses.build_site()
         created_courses = courses.build_courses(catalogue)
+        created_quizzes = quizzes.build_quizzes(catalogue)
         roles = ensure_roles(catalogue)
         accounts = province.build_demo_accounts(password, roles)
         province.build_hr_scopes()
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready in {time.monotonic() - started:.1f} s: {created_officials} new officials, "
-                f"{created_courses} new courses."
+                f"{created_courses} new courses, {created_quizzes} new final tests."
             )
         )
         self.stdout.write(f"Logins (password: {password}):")
