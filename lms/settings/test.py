@@ -13,5 +13,6 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a real Celery worker process can open the same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}
+    # TEST_SQLITE_NAME lets two test runs in one checkout keep apart.
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_NAME", str(BASE_DIR / ".pytest-db.sqlite3"))}
 WAGTAILADMIN_BASE_URL = "http://testserver"
