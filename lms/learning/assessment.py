@@ -50,13 +50,20 @@ def choose_questions(bank, total, rules, rng=_random):
 
 
 def snapshot(question, rng=_random):
-    """The paper item for ``question``: options shuffled (true/false keeps its order), key kept aside."""
+    """The paper item for ``question``: options shuffled (true/false keeps its order), key kept aside.
+
+    Options are named on the paper by random numbers, not their database ids: trainers enter the
+    steps of a procedure in order, so ascending ids would give the order (and often the right
+    choice) away to anyone reading the page source. ``option`` keeps the real id for the record.
+    """
     options = list(question.options.all())
     ordered = sorted(options, key=lambda option: (option.sort_order or 0, option.pk))
+    numbers = rng.sample(range(100_000, 1_000_000), len(ordered))
+    tokens = {option.pk: number for option, number in zip(ordered, numbers, strict=True)}
     if question.kind == question.Kind.ORDERING:
-        key = [option.pk for option in ordered]
+        key = [tokens[option.pk] for option in ordered]
     else:
-        key = [option.pk for option in ordered if option.is_correct]
+        key = [tokens[option.pk] for option in ordered if option.is_correct]
     shown = ordered if question.kind == question.Kind.TRUE_FALSE else rng.sample(ordered, len(ordered))
     return {
         "question": question.pk,
@@ -66,7 +73,7 @@ def snapshot(question, rng=_random):
         "image": question.image_id,
         "image_alt": question.image_alt,
         "explanation": question.explanation,
-        "options": [{"id": option.pk, "text": option.text} for option in shown],
+        "options": [{"id": tokens[option.pk], "option": option.pk, "text": option.text} for option in shown],
         "key": key,
     }
 

@@ -65,5 +65,5 @@ def model_answers(paper):
         if item["kind"] == "ordering":
             answers[str(position)] = {str(option_id): rank for rank, option_id in enumerate(item["key"], start=1)}
         else:
-            answers[str(position)] = list(item["key"])
+            answers[str(position)] = sorted(item["key"])  # as clean_answers stores a choice
     return answers

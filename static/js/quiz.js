@@ -43,6 +43,13 @@
       headers: { "Accept": "application/json" },
       credentials: "same-origin"
     }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (response.redirected || type.indexOf("json") === -1) {
+        // Logged out meanwhile (sent to the login page): the answers are on this device; reload
+        // so the official logs in and comes back to them.
+        window.location.reload();
+        return new Promise(function () {});
+      }
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
       if (result.ok && result.data.saved) {

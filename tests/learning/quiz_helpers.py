@@ -133,3 +133,9 @@ def as_form_data(answers, paper):
         else:
             data[f"q{position}"] = [str(option_id) for option_id in answer]
     return data
+
+
+def key_pks(item):
+    """The database ids of a paper item's key (the paper names options by per-paper tokens)."""
+    pk_of = {option["id"]: option["option"] for option in item["options"]}
+    return [pk_of[token] for token in item["key"]]

@@ -157,7 +157,7 @@ def test_options_are_shuffled_on_the_paper(course):
     question = make_question(course, Kind.ORDERING, steps)
     quiz = make_quiz(course, questions_per_attempt=1)
     correct_order = [option.pk for option in question.options.order_by("sort_order")]
-    shown = [[option["id"] for option in paper[0]["options"]] for paper in draws(quiz, times=30)]
+    shown = [[option["option"] for option in paper[0]["options"]] for paper in draws(quiz, times=30)]
     assert all(sorted(order) == sorted(correct_order) for order in shown)
     # 30 draws all in the correct order would happen with probability (1/120)^30.
     assert any(order != correct_order for order in shown)
@@ -168,15 +168,27 @@ def test_paper_keeps_the_key_aside_from_the_options_shown(course):
     question = make_question(course, Kind.MULTIPLE)
     quiz = make_quiz(course, questions_per_attempt=1)
     (item,) = assessment.draw_paper(quiz)
-    assert set(item["key"]) == {o.pk for o in question.options.all() if o.is_correct}
-    assert all(set(option) == {"id", "text"} for option in item["options"])
+    token_of = {option["option"]: option["id"] for option in item["options"]}
+    assert set(item["key"]) == {token_of[o.pk] for o in question.options.all() if o.is_correct}
+    assert all(set(option) == {"id", "option", "text"} for option in item["options"])
+
+
+def test_paper_names_options_by_tokens_that_do_not_follow_the_key(course):
+    question = make_question(course, Kind.ORDERING, [(f"Bước {n}", True) for n in range(1, 7)])
+    quiz = make_quiz(course, questions_per_attempt=1)
+    items = [paper[0] for paper in draws(quiz, times=20)]
+    pks = set(question.options.values_list("pk", flat=True))
+    assert all({option["option"] for option in item["options"]} == pks for item in items)
+    assert all(pks.isdisjoint(option["id"] for option in item["options"]) for item in items)
+    # Sorting the names gives the right order by chance only (1 in 720 per draw).
+    assert sum(sorted(item["key"]) == item["key"] for item in items) < 3
 
 
 def test_true_false_keeps_its_order(course):
     question = make_question(course, Kind.TRUE_FALSE)
     quiz = make_quiz(course, questions_per_attempt=1)
     expected = list(question.options.order_by("sort_order").values_list("pk", flat=True))
-    assert all([o["id"] for o in paper[0]["options"]] == expected for paper in draws(quiz, times=10))
+    assert all([o["option"] for o in paper[0]["options"]] == expected for paper in draws(quiz, times=10))
 
 
 def test_two_officials_get_different_papers(course):
