@@ -124,14 +124,16 @@ def start_attempt(official, quiz, now=None):
         raise LearningError(_("This quiz is not published."))
     with transaction.atomic():
         enrollment = _locked_enrollment(official, quiz)
-        attempts = list(
+        every_attempt = list(
             QuizAttempt.objects.select_for_update().filter(enrollment=enrollment, quiz=quiz).order_by("number")
         )
-        open_attempt = next((a for a in attempts if a.is_open), None)
+        open_attempt = next((a for a in every_attempt if a.is_open), None)
         if open_attempt is not None:
             if not is_expired(open_attempt, now):
                 return open_attempt
             _finish(open_attempt, now, timed_out=True)
+        # The limits apply per cycle: a recertification starts with a clean slate.
+        attempts = [a for a in every_attempt if enrollment.in_cycle(a.started_at)]
         if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
             raise LearningError(_("You have used all %(count)s attempts at this quiz.") % {"count": quiz.max_attempts})
         wait_until = next_start_at(quiz, attempts)
@@ -150,7 +152,7 @@ def start_attempt(official, quiz, now=None):
                     enrollment=enrollment,
                     quiz=quiz,
                     quiz_title=quiz.title,
-                    number=len(attempts) + 1,
+                    number=len(every_attempt) + 1,
                     deadline=now + limit if limit else None,
                     paper=paper,
                     pass_mark=quiz.pass_mark,

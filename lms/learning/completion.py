@@ -12,6 +12,8 @@ from operator import or_
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .cycles import in_current_cycle
+
 
 @dataclass(frozen=True)
 class Requirement:
@@ -60,9 +62,9 @@ class RequiredLessons:
 
         required = required_children(LessonPage, enrollments)
         done = {e.pk: set() for e in enrollments}
-        rows = LessonProgress.objects.filter(enrollment__in=[e.pk for e in enrollments]).values_list(
-            "enrollment_id", "lesson_id"
-        )
+        rows = LessonProgress.objects.filter(
+            in_current_cycle("completed_at"), enrollment__in=[e.pk for e in enrollments]
+        ).values_list("enrollment_id", "lesson_id")
         for enrollment_id, lesson_id in rows:
             done[enrollment_id].add(lesson_id)
         return {e.pk: lessons_requirement(required.get(e.course_id, ()), done[e.pk]) for e in enrollments}
@@ -83,9 +85,9 @@ class RequiredQuizzes:
 
         required = required_children(QuizPage, enrollments)
         passed = {e.pk: set() for e in enrollments}
-        rows = QuizAttempt.objects.filter(enrollment__in=[e.pk for e in enrollments], passed=True).values_list(
-            "enrollment_id", "quiz_id"
-        )
+        rows = QuizAttempt.objects.filter(
+            in_current_cycle("submitted_at"), enrollment__in=[e.pk for e in enrollments], passed=True
+        ).values_list("enrollment_id", "quiz_id")
         for enrollment_id, quiz_id in rows:
             passed[enrollment_id].add(quiz_id)
         return {e.pk: quizzes_requirement(required.get(e.course_id, ()), passed[e.pk]) for e in enrollments}

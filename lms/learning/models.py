@@ -33,6 +33,10 @@ class Enrollment(models.Model):
     )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completion_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Recertification reopens a completed enrolment as a new cycle: only lessons done and tests
+    # passed since the cycle started count towards completing it again.
+    cycle = models.PositiveSmallIntegerField(_("cycle"), default=1, editable=False)
+    cycle_started_at = models.DateTimeField(_("cycle started at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("enrolment")
@@ -46,6 +50,10 @@ class Enrollment(models.Model):
     @property
     def is_complete(self):
         return self.completed_at is not None
+
+    def in_cycle(self, moment):
+        """Whether something done at ``moment`` counts for the current cycle."""
+        return self.cycle_started_at is None or (moment is not None and moment >= self.cycle_started_at)
 
 
 class LessonProgress(models.Model):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from lms.people.models import Official
 
 from . import completion
+from .cycles import in_current_cycle
 from .models import Enrollment, LessonProgress, QuizAttempt
 
 
@@ -61,9 +62,15 @@ def learner_course_state(user, course, lessons, quizzes=()):
     state.enrollment = Enrollment.objects.filter(official=official, course=course).first()
     if state.enrollment is None:
         return state
-    state.done_ids = set(LessonProgress.objects.filter(enrollment=state.enrollment).values_list("lesson_id", flat=True))
+    state.done_ids = set(
+        LessonProgress.objects.filter(in_current_cycle("completed_at"), enrollment=state.enrollment).values_list(
+            "lesson_id", flat=True
+        )
+    )
     state.passed_quiz_ids = set(
-        QuizAttempt.objects.filter(enrollment=state.enrollment, passed=True).values_list("quiz_id", flat=True)
+        QuizAttempt.objects.filter(
+            in_current_cycle("submitted_at"), enrollment=state.enrollment, passed=True
+        ).values_list("quiz_id", flat=True)
     )
     requirements = [
         completion.lessons_requirement([lesson.pk for lesson in lessons if lesson.is_required], state.done_ids),
@@ -175,9 +182,13 @@ def learner_quiz_state(user, quiz):
     state.enrollment = Enrollment.objects.filter(official=official, course_id=quiz.get_parent().pk).first()
     if state.enrollment is None:
         return state
-    attempts = list(
-        QuizAttempt.objects.filter(enrollment=state.enrollment, quiz=quiz).defer("paper", "answers").order_by("number")
-    )
+    attempts = [  # of the current cycle: a recertification starts with a clean slate
+        attempt
+        for attempt in QuizAttempt.objects.filter(enrollment=state.enrollment, quiz=quiz)
+        .defer("paper", "answers")
+        .order_by("number")
+        if state.enrollment.in_cycle(attempt.started_at)
+    ]
     state.attempts = [a for a in attempts if not a.is_open]
     state.open_attempt = next((a for a in attempts if a.is_open), None)
     state.next_start_at = next_start_at(quiz, state.attempts)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.celery import enqueue_on_commit
 
-from . import completion
+from . import completion, signals
 from .models import Enrollment, LessonProgress
 
 
@@ -61,9 +61,12 @@ def record_lesson_done(official, lesson):
         )
         if enrollment is None:
             raise LearningError(_("Please enrol in the course before marking lessons as done."))
-        LessonProgress.objects.get_or_create(
+        progress, created = LessonProgress.objects.get_or_create(
             enrollment=enrollment, lesson=lesson, defaults={"lesson_title": lesson.title}
         )
+        if not created and not enrollment.in_cycle(progress.completed_at):
+            # Done in an earlier cycle: done again now, for the recertification.
+            LessonProgress.objects.filter(pk=progress.pk).update(completed_at=timezone.now())
         enrollment.last_lesson = lesson
         enrollment.last_activity_at = timezone.now()
         enrollment.save(update_fields=["last_lesson", "last_activity_at"])
@@ -87,3 +90,30 @@ def complete(enrollment):
     enrollment.completed_at = timezone.now()
     enrollment.save(update_fields=["completed_at"])
     enqueue_on_commit(send_completion_email, enrollment.pk)
+    signals.enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
+
+
+def start_new_cycle(enrollment):
+    """Reopen a completed enrolment for recertification: from now on, the course's requirements
+    must be met again. Earlier progress, attempts and certificates stay on record."""
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrollment.pk)
+        if not enrollment.is_complete:
+            return enrollment  # already reopened (a double click): nothing to do
+        enrollment.completed_at = None
+        enrollment.completion_notified_at = None
+        enrollment.cycle += 1
+        enrollment.cycle_started_at = timezone.now()
+        enrollment.last_lesson = None
+        enrollment.last_activity_at = enrollment.cycle_started_at
+        enrollment.save(
+            update_fields=[
+                "completed_at",
+                "completion_notified_at",
+                "cycle",
+                "cycle_started_at",
+                "last_lesson",
+                "last_activity_at",
+            ]
+        )
+    return enrollment
