@@ -50,7 +50,7 @@ def saved_answers(attempt):
 def wait_for_saved(page, attempt, positions):
     """Autosave runs in the background; wait until the server holds an answer for each position."""
     page.wait_for_function("document.getElementById('save-status').textContent.includes('Đã lưu')")
-    for _ in range(50):
+    for _ in range(150):
         if all(saved_answers(attempt).get(str(p)) for p in positions):
             return
         page.wait_for_timeout(100)
@@ -117,27 +117,32 @@ def test_official_finishes_a_course_in_the_browser(live_server, page):
         answer(page, position, paper[position])
     wait_for_saved(page, second, range(half))
 
-    # The line drops: the next answers stay on the device...
-    page.context.set_offline(True)
+    # The line drops (every save fails): the next answers stay on the device...
+    save_url = f"**/hoc-tap/lan-lam/{second.pk}/luu/"
+    page.route(save_url, lambda route: route.abort("internetdisconnected"))
     for position in range(half, half + 2):
         answer(page, position, paper[position])
     page.wait_for_function("document.getElementById('save-status').textContent.includes('mất kết nối')")
     assert not saved_answers(second).get(str(half))
     page.screenshot(path=SCREENSHOTS / "attempt-offline.png", full_page=True)
 
-    # ...and after the line is back and the page reloaded, the same paper comes back with every answer.
-    page.context.set_offline(False)
+    # ...and survive a reload while the line is still down: the same paper comes back, with the
+    # saved answers from the server and the unsent ones from the device.
     page.reload()
     assert page.url == f"{base}/hoc-tap/lan-lam/{second.pk}/"
     assert QuizAttempt.objects.filter(enrollment=enrollment).count() == 2
-    wait_for_saved(page, second, range(half + 2))
     shown = [int(value) for value in page.locator("input[name=positions]").evaluate_all("els => els.map(e => e.value)")]
     assert shown == list(range(len(paper)))
     for position in range(half + 2):
         item = paper[position]
         if item["kind"] != "ordering":
             for option_id in item["key"]:
-                assert page.locator(f"#q{position}-o{option_id}").is_checked()
+                assert page.locator(f"#q{position}-o{option_id}").is_checked(), position
+    assert not saved_answers(second).get(str(half))
+
+    # The line is back: the answers kept on the device reach the server.
+    page.unroute(save_url)
+    wait_for_saved(page, second, range(half + 2))
 
     for position in range(half + 2, len(paper)):
         answer(page, position, paper[position])
