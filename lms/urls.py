@@ -31,6 +31,8 @@ urlpatterns = [
     path("ho-so/", views_profile.profile, name="profile"),
     path("hoc-tap/", include("lms.learning.urls")),
     path("nhan-su/", include("lms.people.urls")),
+    path("verify/", include("lms.certificates.urls")),
+    path("chung-nhan/", include("lms.certificates.urls_official")),
 ]
 
 if settings.DEBUG:

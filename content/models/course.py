@@ -107,6 +107,22 @@ class CoursePage(VietnamesePage):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    certificate_validity_months = models.PositiveSmallIntegerField(
+        _("certificate valid for (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the certificate does not expire."),
+    )
+    # A string reference: content sits below certificates and never imports it.
+    certificate_template = models.ForeignKey(
+        "certificates.CertificateTemplate",
+        verbose_name=_("certificate template"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty: the default template."),
+    )
     # Folded (lower case, no diacritics) copy of the searchable text, kept in step on save.
     search_text = models.TextField(editable=False, blank=True, default="")
     search_title = models.CharField(editable=False, blank=True, default="", max_length=300)
@@ -125,6 +141,10 @@ class CoursePage(VietnamesePage):
                 FieldPanel("estimated_minutes"),
             ],
             heading=_("Audience and classification"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("certificate_template"), FieldPanel("certificate_validity_months")],
+            heading=_("Certificate"),
         ),
     ]
     parent_page_types = ["content.CourseIndexPage"]

@@ -30,6 +30,9 @@ MODEL_PERMISSIONS = {
         ("content", "change_question"),
         ("content", "delete_question"),
         ("content", "view_question"),
+        ("certificates", "add_certificatetemplate"),
+        ("certificates", "change_certificatetemplate"),
+        ("certificates", "view_certificatetemplate"),
     ],
     # HR reads and manages officials through the scoped HR pages (lms.people.scopes), never
     # through the unscoped model admin, which is for administrators only.
@@ -46,6 +49,10 @@ MODEL_PERMISSIONS = {
         ("people", "add_positiongroup"),
         ("people", "change_positiongroup"),
         ("people", "view_positiongroup"),
+        ("certificates", "add_certificatetemplate"),
+        ("certificates", "change_certificatetemplate"),
+        ("certificates", "delete_certificatetemplate"),
+        ("certificates", "view_certificatetemplate"),
     ],
 }
 TRAINER_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "view_page"]

@@ -37,6 +37,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "lms.people",
     "lms.learning",
+    "lms.certificates",
     "lms.demo",
     "content",
     "wagtail.contrib.redirects",
@@ -212,6 +213,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.learning.tasks.close_expired_attempts",
         "schedule": crontab(minute="*"),
     },
+    "issue-missing-certificates": {
+        "task": "lms.certificates.tasks.issue_missing_certificates",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 WAGTAIL_SITE_NAME = "Công chức số"
@@ -230,6 +235,23 @@ LOGGING = {
 }
 
 LEARNING_DUE_SOON_DAYS = 14
+
+# Certificates (lms.certificates). Signing key: a PKCS#12 file and its passphrase; the roots that
+# verification trusts: a PEM file (one or more certificates). Without a key, a demo PKI is created
+# under CERTIFICATE_DEMO_PKI_DIR (`manage.py make_demo_signing_key`), clearly labelled as a demo.
+CERTIFICATE_SIGNING_P12 = env("CERTIFICATE_SIGNING_P12", "")
+CERTIFICATE_SIGNING_PASSPHRASE = env("CERTIFICATE_SIGNING_PASSPHRASE", "")
+CERTIFICATE_TRUST_ROOTS = env("CERTIFICATE_TRUST_ROOTS", "")
+CERTIFICATE_ALLOW_DEMO_PKI = env_bool("CERTIFICATE_ALLOW_DEMO_PKI", True)
+CERTIFICATE_DEMO_PKI_DIR = Path(env("CERTIFICATE_DEMO_PKI_DIR", PRIVATE_MEDIA_ROOT / "signing"))
+CERTIFICATE_SERIAL_PREFIX = env("CERTIFICATE_SERIAL_PREFIX", "CCS")
+# What the built-in template prints when no CertificateTemplate is marked default.
+CERTIFICATE_ISSUER_NAME = env("CERTIFICATE_ISSUER_NAME", "CÔNG CHỨC SỐ")
+CERTIFICATE_SIGNER_NAME = env("CERTIFICATE_SIGNER_NAME", "")
+CERTIFICATE_SIGNER_TITLE = env("CERTIFICATE_SIGNER_TITLE", "")
+# The sweeper issues for enrolments completed longer ago than this, so many at a time.
+CERTIFICATE_SWEEP_GRACE = timedelta(minutes=5)
+CERTIFICATE_SWEEP_BATCH = 500
 # Wagtail logs every page edit and background task at INFO; keep them for real problems.
 LOGGING["loggers"] = {
     "django_tasks": {"level": "WARNING"},

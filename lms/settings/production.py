@@ -26,3 +26,5 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Certificates are signed with the key named by CERTIFICATE_SIGNING_P12; the demo PKI only on request.
+CERTIFICATE_ALLOW_DEMO_PKI = env_bool("CERTIFICATE_ALLOW_DEMO_PKI", False)

@@ -21,6 +21,7 @@ from lms.learning import assessment
 from lms.learning.grading import grade_paper
 from lms.learning.models import AttemptAnswer, Enrollment, QuizAttempt
 from lms.learning.services import LearningError, record_lesson_done
+from tests.concurrency import run_together
 from tests.factories import OfficialFactory, lessons_of
 from tests.learning.quiz_helpers import as_form_data, correct_answers, enrolled, quiz_with_bank, wrong_answers
 
@@ -36,34 +37,6 @@ pytestmark = [
 
 THREADS = 5
 TIMEOUT = 60
-
-
-def run_together(count, work, prepare=lambda index: None):
-    """Run ``work(index, prepared)`` in ``count`` threads released at once by a barrier.
-
-    ``prepare(index)`` runs in the thread before the barrier (a client, a connection), so that
-    only the work itself races. Returns the results and the exceptions raised, by thread index."""
-    barrier = threading.Barrier(count, timeout=TIMEOUT)
-    results, errors = [None] * count, [None] * count
-
-    def run(index):
-        try:
-            prepared = prepare(index)
-            connection.ensure_connection()
-            barrier.wait()
-            results[index] = work(index, prepared)
-        except BaseException as error:  # reported to the test, never swallowed
-            errors[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,), daemon=True) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting: a lock was never released"
-    return results, errors
 
 
 def logged_in_client(user):

@@ -1,5 +1,6 @@
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from lms.demo import courses, learners, province, quizzes
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         roles = ensure_roles(catalogue)
         accounts = province.build_demo_accounts(password, roles)
         province.build_hr_scopes()
+        call_command("make_demo_signing_key", stdout=self.stdout)  # before the history: completions issue certificates
         learners.build_history()
 
         self.stdout.write(

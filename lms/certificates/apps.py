@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CertificatesConfig(AppConfig):
+    name = "lms.certificates"
+    label = "certificates"
+    verbose_name = _("Certificates")
+
+    def ready(self):
+        # learning knows nothing of certificates: it sends a signal, and this app listens.
+        from lms.learning.signals import enrollment_completed
+
+        from .receivers import issue_on_completion
+
+        enrollment_completed.connect(issue_on_completion, dispatch_uid="certificates.issue_on_completion")

@@ -1,0 +1,10 @@
+"""Signal receivers: how the rest of the platform reaches certificates without importing them."""
+
+from lms.celery import enqueue_on_commit
+
+
+def issue_on_completion(sender, enrollment, **kwargs):
+    """A course was completed: issue its certificate once the completing transaction commits."""
+    from .tasks import issue_certificate
+
+    enqueue_on_commit(issue_certificate, enrollment.pk)
