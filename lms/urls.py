@@ -30,6 +30,7 @@ urlpatterns = [
     path("mat-khau/doi/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("ho-so/", views_profile.profile, name="profile"),
     path("hoc-tap/", include("lms.learning.urls")),
+    path("nhan-su/chung-nhan/", include("lms.certificates.urls_hr")),
     path("nhan-su/", include("lms.people.urls")),
     path("verify/", include("lms.certificates.urls")),
     path("chung-nhan/", include("lms.certificates.urls_official")),

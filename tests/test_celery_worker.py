@@ -1,5 +1,6 @@
 """A real Celery worker, in its own process, consuming from Redis and writing to the test database."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -38,18 +39,20 @@ def redis_broker():
     return BROKER
 
 
-@pytest.fixture
-def worker(redis_broker, tmp_path, celery_conf):
+@contextlib.contextmanager
+def running_worker(broker, tmp_path, celery_conf, **extra_env):
+    """A real worker process on a queue of its own at ``broker``; yields (process, mail directory)."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="lms.settings.test",
         DATABASE_URL=database_url(),
-        CELERY_BROKER_URL=redis_broker,
+        CELERY_BROKER_URL=broker,
         CELERY_TASK_DEFAULT_QUEUE=queue,
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         DJANGO_EMAIL_FILE_PATH=str(mail_dir),
+        **extra_env,
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "lms", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO"],
@@ -59,7 +62,7 @@ def worker(redis_broker, tmp_path, celery_conf):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    celery_conf(task_always_eager=False, broker_url=redis_broker, task_default_queue=queue)
+    celery_conf(task_always_eager=False, broker_url=broker, task_default_queue=queue)
     try:
         yield process, mail_dir
     finally:
@@ -70,6 +73,12 @@ def worker(redis_broker, tmp_path, celery_conf):
             process.kill()
             output, _ = process.communicate()
         print(output)
+
+
+@pytest.fixture
+def worker(redis_broker, tmp_path, celery_conf):
+    with running_worker(redis_broker, tmp_path, celery_conf) as running:
+        yield running
 
 
 def wait_for(condition, timeout=60):

@@ -5,51 +5,86 @@ API
 ``issue_for_enrollment(enrollment_id) -> Certificate``
     The current certificate of a completed enrolment's current cycle, issued now if it has none.
     Idempotent: a second call, a task retry or a concurrent call returns the same certificate (the
-    enrolment row is locked while issuing, and a partial unique constraint allows one current
-    certificate per enrolment). A revoked certificate stays current: it is returned, not
-    replaced. After a recertification (a new cycle of the enrolment, completed again) a new
-    certificate with a new serial is issued and the previous cycle's one is superseded. Raises
-    ``CertificateError`` for an enrolment that is not complete.
-``reissue(certificate, by_user, reason) -> Certificate``
-    A new revision of the current certificate: same serial, revision + 1, fresh snapshots of the
-    holder, unit and course, a new verification code, a new signed PDF, the same issue and expiry
-    dates. The old row stays, with ``is_current=False`` and its file.
+    row is saved under the enrolment's row lock after a re-check, and a partial unique constraint
+    allows one current certificate per enrolment). A revoked certificate stays current: it is
+    returned, not replaced. After a recertification (a new cycle of the enrolment, completed
+    again) a new certificate with a new serial is issued and the previous cycle's one is
+    superseded. Raises ``CertificateError`` for an enrolment that is not complete.
+``reissue(certificate, by_user, reason, holder_name=None) -> Certificate``
+    A new revision of the current, unrevoked certificate: same serial, revision + 1, fresh
+    snapshots of the holder, unit and course, a new verification code, a new signed PDF, the same
+    issue and expiry dates. The old row stays, with ``is_current=False`` and its file. With
+    ``holder_name`` (a corrected name) the official's record is corrected first, in the same
+    transaction. Audited: Wagtail log entries ``REISSUE_ACTION`` on the new revision and, for a
+    name correction, ``wagtail.edit`` on the official.
 ``revoke(certificate, by_user, reason) -> Certificate``
-    Records who revoked it, when and why (the reason is required); the PDF is kept.
+    Records who revoked it, when and why (the reason is required) and a ``REVOKE_ACTION`` log
+    entry; the PDF is kept.
 ``allocate_serial(year) -> (number, serial)``
-    The next number of ``year`` (``CCS-2026-000123``); the caller's transaction holds the
-    year's counter row until it commits, so numbers are sequential without gaps.
+    The next number of ``year`` (``CCS-2026-000123``), taken like a database sequence: in a
+    transaction of its own that commits at once (called outside any transaction), so the year's
+    counter row is locked only for that instant. A number is never given out twice.
 
 Every operation renders the PDF (``rendering``), signs it (``signing``) and stores it under
-``certificates/<year>/<serial>-r<revision>.pdf`` in the private storage, with its SHA-256, in
-the same transaction as the row: every ``Certificate`` row has its signed PDF. The rendering and
-signing (about 0.2 s) happen while the year's serial counter is locked, so issuing is serialised
-per year; that keeps serial numbers gapless, which a register of certificates expects. When the
-operation fails after its file was written, the file is deleted; call these functions outside a
-transaction of your own (as the tasks do), or a rollback of yours leaves an unreferenced file.
+``certificates/<year>/<serial>-r<revision>.pdf`` in the private storage, with its SHA-256, before
+the row is saved: every ``Certificate`` row has its signed PDF.
+
+How an issue runs, and what it means for serial numbers:
+
+1. the serial number is taken and committed (``allocate_serial``);
+2. the PDF is rendered, signed and written to the storage, outside any transaction and any lock
+   of the counter, so issues for different enrolments run in parallel in as many processes as
+   there are (about 80 ms of work each; ``docs/BENCHMARKS.md``);
+3. a short transaction locks the enrolment row, checks again that the enrolment has no current
+   certificate for its cycle and is still complete in the cycle the PDF was drawn for,
+   supersedes an earlier cycle's certificate and saves the row.
+
+Serial numbers are therefore unique and increasing in the order they were taken, but **not
+gapless**: a number whose certificate is never saved stays unused and is never given out again:
+when rendering, signing or the storage fails, when the database fails at step 3, when a
+concurrent call for the same enrolment saved its certificate first (its file is deleted), or when
+the enrolment was reopened or changed cycle meanwhile (the issue starts again with a new number).
+The year's ``SerialCounter.last_number`` minus the year's certificates with revision 1 is the
+number of unused serials; a register of certificates lists certificates, not numbers. On
+PostgreSQL a session-level advisory lock on the enrolment (``_issue_lock``) makes a concurrent
+call for the same enrolment wait for the first one and then return its certificate, so retries
+and duplicate tasks take no number (with PgBouncer, that needs session pooling).
+
+When an operation fails after its file was written, the file is deleted; call these functions
+outside a transaction of your own (as the tasks do), or a rollback of yours leaves an unreferenced
+file (and, for an issue, keeps the counter row locked until it ends).
 """
 
 import datetime
 import hashlib
 import logging
 import secrets
+import unicodedata
 from calendar import monthrange
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
+from wagtail.log_actions import log
 
+from lms.celery import enqueue_on_commit
 from lms.learning.models import Enrollment
+from lms.people.models import Official
 
 from . import rendering, signing
 from .models import Certificate, CertificateTemplate, SerialCounter
 
 logger = logging.getLogger(__name__)
+
+
+# Wagtail log actions (registered in wagtail_hooks).
+REISSUE_ACTION = "lms_certificates.reissue"
+REVOKE_ACTION = "lms_certificates.revoke"
 
 
 class CertificateError(Exception):
@@ -86,12 +121,15 @@ def format_serial(year, number):
 
 
 def allocate_serial(year):
-    """Take the next number of ``year``; call inside the transaction that saves the certificate."""
+    """Take the next number of ``year`` and commit it at once (call outside any transaction): the
+    counter row is locked only for this instant. The number is the caller's whether or not a
+    certificate is ever saved with it; it is never given out again."""
     for _attempt in range(3):
-        # UPDATE … SET last_number = last_number + 1 locks the row until the caller commits.
-        if SerialCounter.objects.filter(year=year).update(last_number=F("last_number") + 1):
-            number = SerialCounter.objects.values_list("last_number", flat=True).get(year=year)
-            return number, format_serial(year, number)
+        with transaction.atomic():
+            # UPDATE … SET last_number = last_number + 1 locks the row until this block commits.
+            if SerialCounter.objects.filter(year=year).update(last_number=F("last_number") + 1):
+                number = SerialCounter.objects.values_list("last_number", flat=True).get(year=year)
+                return number, format_serial(year, number)
         try:
             with transaction.atomic():
                 SerialCounter.objects.create(year=year, last_number=1)
@@ -149,6 +187,16 @@ def _files_removed_on_error():
         raise
 
 
+def _delete_files(written):
+    """Delete files an operation wrote and no longer needs (never raises)."""
+    for storage, name in written:
+        try:
+            storage.delete(name)
+        except OSError as error:
+            logger.warning("Could not remove the unused certificate file %s: %s", name, error)
+    written.clear()
+
+
 def _locked_enrollment(enrollment_id):
     return (
         Enrollment.objects.select_for_update(of=("self",))
@@ -164,60 +212,166 @@ def current_certificate(enrollment_id):
     ).first()
 
 
+# The first key of the advisory locks taken while issuing ("CERT"); the second is the enrolment's.
+ISSUE_LOCK_CLASS = 0x43455254
+
+
+@contextmanager
+def _issue_lock(enrollment_id):
+    """On PostgreSQL, a session-level advisory lock on the enrolment for the whole issue: a second
+    call for the same enrolment waits here, then finds the first one's certificate and takes no
+    serial number. Yields whether it had to wait. It serialises calls for one enrolment only, never
+    different enrolments. On other databases (SQLite lets one writer in at a time) nothing is
+    locked here; the re-check under the enrolment's row lock still keeps one certificate, at the
+    cost of an unused number."""
+    if connection.vendor != "postgresql":
+        yield False
+        return
+    # pg_advisory_lock(int4, int4): a bigint id wraps into int4; a collision only makes one wait.
+    key = (ISSUE_LOCK_CLASS, (int(enrollment_id) + 2**31) % 2**32 - 2**31)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        waited = not cursor.fetchone()[0]
+        if waited:  # another call is issuing this enrolment's certificate: wait for it to finish
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    try:
+        yield waited
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+        except DatabaseError as error:
+            # The session is unusable: closing it is what releases the lock.
+            logger.warning("Could not release the issuing lock of enrolment %s: %s", enrollment_id, error)
+            if not connection.in_atomic_block:
+                connection.close()
+
+
 def issue_for_enrollment(enrollment_id):
     """The current certificate of a completed enrolment, issued now if there is none."""
     existing = current_certificate(enrollment_id)
     if existing is not None:
         return existing
+    with _issue_lock(enrollment_id) as waited:
+        for attempt in range(3):
+            if waited or attempt:
+                existing = current_certificate(enrollment_id)  # issued since the first look
+                if existing is not None:
+                    return existing
+            certificate, template = _new_certificate(enrollment_id)
+            saved = _draw_and_save(certificate, template)
+            if saved is not None:
+                return saved
+    raise RuntimeError(f"The enrolment {enrollment_id} kept changing while its certificate was issued")
+
+
+def _new_certificate(enrollment_id):
+    """An unsaved certificate for the enrolment's current cycle, with a serial number taken."""
+    enrollment = Enrollment.objects.select_related("official__unit", "unit", "course").get(pk=enrollment_id)
+    if not enrollment.is_complete:
+        raise CertificateError(_("The course is not complete yet: no certificate can be issued."))
+    course = enrollment.course
+    template = template_for(course)
+    issued_on = timezone.localdate()
+    certificate = Certificate(
+        enrollment=enrollment,
+        year=issued_on.year,
+        revision=1,
+        cycle=enrollment.cycle,
+        issued_on=issued_on,
+        expires_on=expiry_for(course, issued_on),
+        verification_code=new_verification_code(),
+    )
+    _snapshot(certificate, enrollment, template)
+    certificate.number, certificate.serial = allocate_serial(certificate.year)  # committed: no lock held
+    return certificate, template
+
+
+def _draw_and_save(certificate, template):
+    """Render, sign and store ``certificate`` outside any transaction, then save it in a short one
+    under the enrolment's row lock. Returns the enrolment's current certificate: this one, or one
+    a concurrent call saved first (ours is then thrown away, its number unused); None when the
+    enrolment changed cycle or was reopened meanwhile (the caller starts again)."""
     try:
-        with _files_removed_on_error() as written, transaction.atomic():
-            # The row lock makes a concurrent call wait here, then find the certificate below.
-            enrollment = _locked_enrollment(enrollment_id)
-            previous = Certificate.objects.select_for_update().filter(enrollment=enrollment, is_current=True).first()
-            if previous is not None and previous.cycle == enrollment.cycle:
-                return previous
-            if not enrollment.is_complete:
-                raise CertificateError(_("The course is not complete yet: no certificate can be issued."))
-            if previous is not None:  # an earlier cycle's: the recertification supersedes it
-                previous.is_current = False
-                previous.superseded_at = timezone.now()
-                previous.save(update_fields=["is_current", "superseded_at"])
-            course = enrollment.course
-            template = template_for(course)
-            issued_on = timezone.localdate()
-            certificate = Certificate(
-                enrollment=enrollment,
-                year=issued_on.year,
-                revision=1,
-                cycle=enrollment.cycle,
-                issued_on=issued_on,
-                expires_on=expiry_for(course, issued_on),
-                verification_code=new_verification_code(),
-            )
-            _snapshot(certificate, enrollment, template)
-            certificate.number, certificate.serial = allocate_serial(certificate.year)
+        with _files_removed_on_error() as written:
             _store_pdf(certificate, template, written)
-            certificate.save()
-            return certificate
+            with transaction.atomic():
+                enrollment = (
+                    Enrollment.objects.select_for_update()
+                    .only("cycle", "completed_at")
+                    .get(pk=certificate.enrollment_id)
+                )
+                previous = (
+                    Certificate.objects.select_for_update().filter(enrollment=enrollment, is_current=True).first()
+                )
+                if previous is not None and previous.cycle == enrollment.cycle:
+                    _delete_files(written)
+                    return previous
+                if enrollment.cycle != certificate.cycle or not enrollment.is_complete:
+                    _delete_files(written)
+                    return None
+                if previous is not None:  # an earlier cycle's: the recertification supersedes it
+                    previous.is_current = False
+                    previous.superseded_at = timezone.now()
+                    previous.save(update_fields=["is_current", "superseded_at"])
+                certificate.save()
+                return certificate
     except IntegrityError:
         # The constraint refused a second current certificate (a database without row locks):
-        # the other call's certificate is the one.
-        existing = current_certificate(enrollment_id)
+        # the other call's certificate is the one; ours was deleted on the way out.
+        existing = current_certificate(certificate.enrollment_id)
         if existing is not None:
             return existing
         raise
 
 
-def reissue(certificate, by_user, reason):
-    """A new revision of the current ``certificate`` (same serial); the old one is kept."""
+def normal_name(name):
+    """A person's name as stored: NFC (one code point per Vietnamese letter), single spaces."""
+    return " ".join(unicodedata.normalize("NFC", name or "").split())
+
+
+def _correct_name(official, holder_name, by_user, reason):
+    """Correct the official's record to ``holder_name`` (inside the caller's transaction)."""
+    recorded = Official.objects.select_for_update().values_list("full_name", flat=True).get(pk=official.pk)
+    if holder_name == recorded:
+        return
+    official.full_name = holder_name
+    official.save(update_fields=["full_name"])
+    log(
+        instance=official,
+        action="wagtail.edit",
+        user=by_user,
+        content_changed=True,
+        data={"full_name": {"old": recorded, "new": holder_name}, "reason": reason},
+    )
+
+
+def _send_to_holder_on_commit(certificate):
+    from .tasks import send_certificate_issued_email  # tasks call services: import late
+
+    enqueue_on_commit(send_certificate_issued_email, certificate.pk)
+
+
+def reissue(certificate, by_user, reason, holder_name=None):
+    """A new revision of the current ``certificate`` (same serial); the old one is kept. With
+    ``holder_name``, the official's name is corrected in the same transaction first."""
     reason = (reason or "").strip()
     if not reason:
         raise CertificateError(_("Please say why the certificate is reissued."))
+    if holder_name is not None:
+        holder_name = normal_name(holder_name)
+        if not holder_name:
+            raise CertificateError(_("The full name cannot be empty."))
     with _files_removed_on_error() as written, transaction.atomic():
         enrollment = _locked_enrollment(certificate.enrollment_id)
         old = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if not old.is_current:
             raise CertificateError(_("Only the current revision of a certificate can be reissued."))
+        # A new revision would be valid again: revocation would be undone behind the revoker's back.
+        if old.revoked_at is not None:
+            raise CertificateError(_("A revoked certificate cannot be reissued."))
+        if holder_name is not None:
+            _correct_name(enrollment.official, holder_name, by_user, reason)
         template = template_for(enrollment.course)
         new = Certificate(
             enrollment=enrollment,
@@ -239,6 +393,13 @@ def reissue(certificate, by_user, reason):
         old.superseded_at = timezone.now()
         old.save(update_fields=["is_current", "superseded_at"])
         new.save()
+        log(
+            instance=new,
+            action=REISSUE_ACTION,
+            user=by_user,
+            data={"serial": new.serial, "revision": new.revision, "replaces": old.pk, "reason": reason},
+        )
+        _send_to_holder_on_commit(new)
     return new
 
 
@@ -259,4 +420,10 @@ def revoke(certificate, by_user, reason):
         locked.revoked_by = by_user
         locked.revoke_reason = reason
         locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        log(
+            instance=locked,
+            action=REVOKE_ACTION,
+            user=by_user,
+            data={"serial": locked.serial, "revision": locked.revision, "reason": reason},
+        )
     return locked

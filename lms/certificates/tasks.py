@@ -5,13 +5,22 @@
     commit by the ``enrollment_completed`` receiver; retried with backoff on database and storage
     errors. Run eagerly (the embedded default, inside the learner's request), a failure is logged
     instead of raised: the completion is already committed, and the sweeper issues it later.
+``send_certificate_issued_email(certificate_id)``
+    Sends the holder the new certificate (``notifications.notify_issued``: once per revision);
+    enqueued after issuing. ``send_pending_certificate_emails`` (beat, every 15 minutes) catches
+    the ones whose task was lost, for certificates issued in the last two days.
+``send_expiry_reminders()``
+    Daily (beat): reminds holders whose certificate expires within
+    ``CERTIFICATE_EXPIRY_REMINDER_DAYS`` (once each) and sends ``signals.certificate_expiring``.
 ``issue_missing_certificates()``
     Sweeper (Celery beat, every 10 minutes): enqueues ``issue_certificate`` for completed
     enrolments that have no current certificate of their current cycle, completed more than
     ``CERTIFICATE_SWEEP_GRACE`` ago, ``CERTIFICATE_SWEEP_BATCH`` at a time, oldest first.
 """
 
+import datetime
 import logging
+import smtplib
 
 from celery import shared_task
 from django.conf import settings
@@ -19,9 +28,10 @@ from django.db import DatabaseError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from lms.celery import enqueue_on_commit
 from lms.learning.models import Enrollment
 
-from . import services
+from . import expiry, notifications, services
 from .models import Certificate
 
 logger = logging.getLogger(__name__)
@@ -45,7 +55,51 @@ def issue_certificate(self, enrollment_id):
             raise
         logger.exception("Could not issue the certificate of enrolment %s; the sweeper will retry", enrollment_id)
         return None
+    if certificate.holder_notified_at is None:
+        enqueue_on_commit(send_certificate_issued_email, certificate.pk)
     return certificate.pk
+
+
+MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+NOTIFY_GRACE = datetime.timedelta(minutes=10)
+NOTIFY_LOOKBACK = datetime.timedelta(days=2)
+
+
+@shared_task(autoretry_for=MAIL_ERRORS, retry_backoff=True, max_retries=8)
+def send_certificate_issued_email(certificate_id):
+    return notifications.notify_issued(certificate_id)
+
+
+@shared_task
+def send_pending_certificate_emails():
+    """Sweeper: the "certificate issued" e-mails whose task was lost (e.g. the broker was down)."""
+    now = timezone.now()
+    pending = list(
+        Certificate.objects.filter(
+            is_current=True,
+            revoked_at__isnull=True,
+            holder_notified_at__isnull=True,
+            created_at__lt=now - NOTIFY_GRACE,
+            created_at__gte=now - NOTIFY_LOOKBACK,
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for certificate_id in pending:
+        send_certificate_issued_email.delay(certificate_id)
+    return len(pending)
+
+
+@shared_task(autoretry_for=MAIL_ERRORS, retry_backoff=True, max_retries=8)
+def send_expiry_reminder(certificate_id):
+    return notifications.remind_expiry(certificate_id)
+
+
+@shared_task
+def send_expiry_reminders():
+    """Daily: remind the holders of certificates that expire within the reminder window."""
+    due = list(expiry.reminder_due().values_list("pk", flat=True)[: settings.CERTIFICATE_SWEEP_BATCH])
+    for certificate_id in due:
+        send_expiry_reminder.delay(certificate_id)
+    return len(due)
 
 
 def missing_certificates(now=None):
@@ -64,3 +118,30 @@ def issue_missing_certificates():
     for enrollment_id in pending:
         issue_certificate.delay(enrollment_id)
     return len(pending)
+
+
+@shared_task(bind=True, max_retries=3)
+def build_certificate_archive(self, archive_id):
+    """Build an HR user's ZIP of a unit's certificates (``archive.build``); retried on database
+    and storage errors, then marked failed for the requester to see."""
+    from . import archive
+
+    try:
+        return archive.build(archive_id)
+    except RETRY_ON as error:
+        if not self.request.is_eager and self.request.retries < self.max_retries:
+            raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+        logger.exception("Certificate archive %s failed", archive_id)
+        archive.mark_failed(archive_id, error)
+    except Exception as error:
+        logger.exception("Certificate archive %s failed", archive_id)
+        archive.mark_failed(archive_id, error)
+    return None
+
+
+@shared_task
+def prune_certificate_archives():
+    """Beat (hourly): delete archives older than ``archive.ARCHIVE_KEEP``; re-enqueue lost requests."""
+    from . import archive
+
+    return archive.prune()

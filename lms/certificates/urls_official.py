@@ -7,4 +7,5 @@ app_name = "my_certificates"
 urlpatterns = [
     path("", views_official.my_certificates, name="list"),
     path("<int:certificate_id>/tai-ve/", views_official.download, name="download"),
+    path("<int:certificate_id>/hoc-lai/", views_official.recertify, name="recertify"),
 ]

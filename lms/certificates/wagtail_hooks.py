@@ -5,6 +5,7 @@ belong: add their viewsets to ``CertificatesViewSetGroup.items``.
 """
 
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -29,3 +30,11 @@ class CertificatesViewSetGroup(SnippetViewSetGroup):
 
 
 register_snippet(CertificatesViewSetGroup)
+
+
+@hooks.register("register_log_actions")
+def register_certificate_log_actions(actions):
+    from .services import REISSUE_ACTION, REVOKE_ACTION
+
+    actions.register_action(REISSUE_ACTION, _("Reissue certificate"), _("Certificate reissued"))
+    actions.register_action(REVOKE_ACTION, _("Revoke certificate"), _("Certificate revoked"))

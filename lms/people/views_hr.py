@@ -2,6 +2,7 @@
 
 import csv
 import functools
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -69,7 +70,13 @@ def official_list(request):
     return render(
         request,
         "people/hr/official_list.html",
-        {"page": page, "filters": filters, "units": units, "querystring": request.GET.urlencode()},
+        {
+            "page": page,
+            "filters": filters,
+            "units": units,
+            "querystring": request.GET.urlencode(),
+            "pager_query": urlencode(filters),
+        },
     )
 
 

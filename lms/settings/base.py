@@ -217,6 +217,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.certificates.tasks.issue_missing_certificates",
         "schedule": crontab(minute="*/10"),
     },
+    "send-pending-certificate-emails": {
+        "task": "lms.certificates.tasks.send_pending_certificate_emails",
+        "schedule": crontab(minute="*/15"),
+    },
+    # In the morning, when officials read their mail.
+    "send-certificate-expiry-reminders": {
+        "task": "lms.certificates.tasks.send_expiry_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "prune-certificate-archives": {
+        "task": "lms.certificates.tasks.prune_certificate_archives",
+        "schedule": crontab(minute=5),
+    },
 }
 
 WAGTAIL_SITE_NAME = "Công chức số"
@@ -250,8 +263,10 @@ CERTIFICATE_ISSUER_NAME = env("CERTIFICATE_ISSUER_NAME", "CÔNG CHỨC SỐ")
 CERTIFICATE_SIGNER_NAME = env("CERTIFICATE_SIGNER_NAME", "")
 CERTIFICATE_SIGNER_TITLE = env("CERTIFICATE_SIGNER_TITLE", "")
 # The sweeper issues for enrolments completed longer ago than this, so many at a time.
-CERTIFICATE_SWEEP_GRACE = timedelta(minutes=5)
+CERTIFICATE_SWEEP_GRACE = timedelta(seconds=int(env("CERTIFICATE_SWEEP_GRACE_SECONDS", 300)))
 CERTIFICATE_SWEEP_BATCH = 500
+# Holders are reminded this many days before their certificate expires (and may renew it from then).
+CERTIFICATE_EXPIRY_REMINDER_DAYS = int(env("CERTIFICATE_EXPIRY_REMINDER_DAYS", 30))
 # Wagtail logs every page edit and background task at INFO; keep them for real problems.
 LOGGING["loggers"] = {
     "django_tasks": {"level": "WARNING"},

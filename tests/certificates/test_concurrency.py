@@ -1,6 +1,6 @@
 """Issuing under real concurrency, on PostgreSQL: threads released together by a barrier, each with
 its own connection. What is guarded: the enrolment row lock and the one-current constraint (one
-certificate, however many callers), and the year's counter row (distinct, gapless serials)."""
+certificate, however many callers), and the year's counter (distinct serials, none given twice)."""
 
 import pytest
 from django.db import connection
@@ -41,7 +41,7 @@ def test_concurrent_issues_for_one_enrolment_make_one_certificate(course):
     assert SerialCounter.objects.get().last_number == 1  # no number burnt by the callers that waited
 
 
-def test_concurrent_issues_for_different_enrolments_get_distinct_gapless_serials(catalogue):
+def test_concurrent_issues_for_different_enrolments_get_distinct_serials(catalogue):
     enrollments = [completed_enrollment(make_course(catalogue, f"Khóa {n}", lessons=1)) for n in range(THREADS)]
 
     results, errors = run_together(THREADS, lambda index: services.issue_for_enrollment(enrollments[index].pk).number)

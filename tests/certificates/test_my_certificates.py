@@ -52,3 +52,9 @@ def test_the_list_makes_the_same_queries_for_one_or_four_certificates(client, ca
         course = make_course(catalogue, title=f"Khóa {number}", lessons=1)
         services.issue_for_enrollment(completed_enrollment(course, official).pk)
     assert count_queries(client, url) == one
+
+
+def test_a_file_missing_from_the_storage_is_a_404_not_a_500(client, certificate):
+    certificate.pdf.storage.delete(certificate.pdf.name)
+    client = client_for(client, certificate.official)
+    assert client.get(reverse("my_certificates:download", args=[certificate.pk])).status_code == 404

@@ -33,7 +33,7 @@ def test_completing_a_course_through_learning_issues_exactly_one_certificate(
     certificate = Certificate.objects.get()
     assert certificate.enrollment == result.enrollment
     assert certificate.is_current and certificate.holder_name == official.full_name
-    assert len(callbacks) == 2  # the congratulation e-mail and the certificate
+    assert len(callbacks) == 3  # the congratulation e-mail, the certificate, then its e-mail
 
     with django_capture_on_commit_callbacks(execute=True):
         learning.record_lesson_done(official, lessons[-1])  # done again: not completed again

@@ -52,8 +52,10 @@ def test_course_completes_when_every_required_lesson_is_done(official, course, d
     enrollment = Enrollment.objects.get()
     assert enrollment.completed_at is not None
     assert enrollment.last_lesson_id == lessons[-1].pk
-    assert len(mail.outbox) == 1
-    assert course.title in mail.outbox[0].body
+    # The congratulation, then the certificate it earned (certificates listen for completions).
+    assert len(mail.outbox) == 2
+    assert course.title in mail.outbox[0].body and not mail.outbox[0].attachments
+    assert mail.outbox[1].attachments
     assert enrollment.completion_notified_at is not None
 
 

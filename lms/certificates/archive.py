@@ -1,0 +1,259 @@
+"""A unit's certificates as one ZIP, built by a Celery task in constant memory.
+
+``start(user, cleaned_data) -> CertificateArchive``
+    Records the request (unit and filters of ``forms.ArchiveForm``) and enqueues
+    ``tasks.build_certificate_archive`` on commit. Raises ``ArchiveRefused`` while the user has an
+    archive waiting or being prepared (one at a time: a partial unique constraint).
+``build(archive_id)``
+    Writes ``<unit code>/<serial>-<holder>.pdf`` for the latest revision of every certificate that
+    the search would show the requester (their scope *today*, the unit, the filters), plus
+    ``danh-sach.csv``, a manifest (UTF-8 with BOM, formulas neutralised), into a temporary file,
+    then into the private storage. Rows are streamed from the database and files copied in blocks,
+    so memory does not grow with the number of certificates. Progress (``done`` of ``total``) is
+    written every ``PROGRESS_EVERY`` files, as the import's dry run does. Raises on failure; the
+    task marks the archive failed (``mark_failed``) once retries are spent.
+``for_user(user)``
+    The user's own archives whose unit is still in their scope: the only archives they may see.
+``prune(now=None)``
+    Deletes archives older than ``ARCHIVE_KEEP`` (row and file), re-enqueues requests whose task
+    was lost, marks failed the builds stalled for ``STALE_AFTER``; run hourly by the beat task
+    ``prune_certificate_archives``.
+"""
+
+import csv
+import datetime
+import io
+import re
+import shutil
+import tempfile
+import zipfile
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from lms.celery import enqueue_on_commit
+from lms.people.csv_safety import safe_cell
+from lms.people.scopes import scope_for, visible_units
+from lms.text import vi_slugify
+
+from . import hr
+from .models import Certificate, CertificateArchive
+from .verification import Status, certificate_status
+
+PROGRESS_EVERY = 50
+CHUNK = 500
+COPY_BUFFER = 1024 * 1024
+ARCHIVE_KEEP = datetime.timedelta(days=7)
+LOST_AFTER = datetime.timedelta(minutes=15)
+STALE_AFTER = datetime.timedelta(hours=3)
+MANIFEST_NAME = "danh-sach.csv"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+FIELDS = (
+    "pk",
+    "serial",
+    "revision",
+    "holder_name",
+    "holder_employee_code",
+    "unit_name",
+    "course_title",
+    "issued_on",
+    "expires_on",
+    "revoked_at",
+    "is_current",
+    "sha256",
+    "pdf",
+    "official__unit__code",
+)
+
+
+class ArchiveRefused(ValueError):
+    """The request cannot be taken; the message is translated."""
+
+
+def for_user(user):
+    return CertificateArchive.objects.filter(requested_by=user, unit__in=visible_units(user)).select_related("unit")
+
+
+def start(user, cleaned_data):
+    from .tasks import build_certificate_archive
+
+    course = cleaned_data.get("course")
+    filters = {
+        key: value
+        for key, value in (
+            ("course", course),
+            ("year", cleaned_data.get("year")),
+            ("status", cleaned_data.get("status")),
+        )
+        if value
+    }
+    try:
+        with transaction.atomic():
+            archive = CertificateArchive.objects.create(requested_by=user, unit=cleaned_data["unit"], filters=filters)
+    except IntegrityError:  # the constraint allows one archive in the making per user
+        raise ArchiveRefused(_("An archive of yours is still being prepared. Please wait until it is ready.")) from None
+    enqueue_on_commit(build_certificate_archive, archive.pk)
+    return archive
+
+
+def certificates(archive):
+    """What the archive holds: the search of the requester for the unit and filters, as dicts."""
+    filters = {**archive.filters, "unit": archive.unit}
+    if not scope_for(archive.requested_by).covers(archive.unit):
+        return hr.certificates_for(archive.requested_by).none()
+    return hr.search(archive.requested_by, filters).order_by("official__unit__path", "year", "number").values(*FIELDS)
+
+
+def _safe_part(text, fallback):
+    return _UNSAFE.sub("-", text or "").strip("-.") or fallback
+
+
+def member_name(row):
+    unit = _safe_part(row["official__unit__code"], "don-vi")
+    holder = vi_slugify(row["holder_name"])[:60].strip("-") or "chung-nhan"
+    return f"{unit}/{_safe_part(row['serial'], str(row['pk']))}-{holder}.pdf"
+
+
+def _manifest_header():
+    return [
+        _("Serial number"),
+        _("Revision"),
+        _("Holder"),
+        _("Employee code"),
+        _("Unit code"),
+        _("Unit on the certificate"),
+        _("Course"),
+        _("Issued on"),
+        _("Expires on"),
+        _("Status"),
+        _("SHA-256"),
+        _("File"),
+    ]
+
+
+def _manifest_row(row, name, today):
+    status = certificate_status(_Row(row), today)
+    return [
+        safe_cell(value)
+        for value in (
+            row["serial"],
+            row["revision"],
+            row["holder_name"],
+            row["holder_employee_code"],
+            row["official__unit__code"],
+            row["unit_name"],
+            row["course_title"],
+            row["issued_on"].strftime("%d/%m/%Y"),
+            row["expires_on"].strftime("%d/%m/%Y") if row["expires_on"] else "",
+            Status(status).label,
+            row["sha256"],
+            name,
+        )
+    ]
+
+
+class _Row:
+    """Attribute access to a values() row, for ``certificate_status``."""
+
+    def __init__(self, row):
+        self.revoked_at = row["revoked_at"]
+        self.is_current = row["is_current"]
+        self.expires_on = row["expires_on"]
+
+
+def _claim(archive_id):
+    """Start (or, after a lost worker, restart) the archive; None when there is nothing to do."""
+    claimed = CertificateArchive.objects.filter(
+        pk=archive_id, status__in=[CertificateArchive.Status.QUEUED, CertificateArchive.Status.RUNNING]
+    ).update(status=CertificateArchive.Status.RUNNING, started_at=timezone.now(), done=0, error="")
+    if not claimed:
+        return None
+    return CertificateArchive.objects.select_related("requested_by", "unit").get(pk=archive_id)
+
+
+def build(archive_id):
+    archive = _claim(archive_id)
+    if archive is None:
+        return None
+    # The manifest is for the organisation's records: in its language, whoever asked.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _build(archive)
+
+
+def _build(archive):
+    rows = certificates(archive)
+    total = rows.count()
+    CertificateArchive.objects.filter(pk=archive.pk).update(total=total)
+    storage = Certificate._meta.get_field("pdf").storage
+    today = timezone.localdate()
+    done = 0
+    with tempfile.TemporaryFile() as target, tempfile.TemporaryFile() as manifest_file:
+        manifest = io.TextIOWrapper(manifest_file, encoding="utf-8", newline="")
+        manifest.write("\ufeff")  # Excel reads UTF-8 only with a BOM
+        writer = csv.writer(manifest)
+        writer.writerow(_manifest_header())
+        # PDFs are compressed already: stored as they are, which costs no CPU.
+        with zipfile.ZipFile(target, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for row in rows.iterator(chunk_size=CHUNK):
+                name = member_name(row)
+                with storage.open(row["pdf"], "rb") as source, zf.open(name, "w") as member:
+                    shutil.copyfileobj(source, member, COPY_BUFFER)
+                writer.writerow(_manifest_row(row, name, today))
+                done += 1
+                if done % PROGRESS_EVERY == 0:
+                    CertificateArchive.objects.filter(pk=archive.pk).update(done=done)
+            manifest.flush()
+            manifest_file.seek(0)
+            info = zipfile.ZipInfo(MANIFEST_NAME, date_time=timezone.localtime().timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with zf.open(info, "w") as member:
+                shutil.copyfileobj(manifest_file, member, COPY_BUFFER)
+        target.seek(0)
+        archive.file.save(
+            f"chung-nhan-{_safe_part(archive.unit.code, 'don-vi')}-{archive.pk}.zip", File(target), save=False
+        )
+    finished = CertificateArchive.objects.filter(pk=archive.pk, status=CertificateArchive.Status.RUNNING).update(
+        status=CertificateArchive.Status.DONE, file=archive.file.name, done=total, finished_at=timezone.now()
+    )
+    if not finished:  # another run of the same request finished first: keep its file
+        archive.file.storage.delete(archive.file.name)
+    return archive.file.name if finished else None
+
+
+def mark_failed(archive_id, error):
+    CertificateArchive.objects.filter(pk=archive_id).exclude(status=CertificateArchive.Status.DONE).update(
+        status=CertificateArchive.Status.FAILED, error=repr(error)[:2000], finished_at=timezone.now()
+    )
+
+
+def delete(archive):
+    if archive.file:
+        archive.file.storage.delete(archive.file.name)
+    archive.delete()
+
+
+def prune(now=None):
+    """Delete old archives; re-enqueue requests that waited too long (their task was lost); fail
+    builds that stopped long ago (their worker died), so that their requester may ask again."""
+    from .tasks import build_certificate_archive
+
+    now = now or timezone.now()
+    deleted = 0
+    for archive in CertificateArchive.objects.filter(created_at__lt=now - ARCHIVE_KEEP).iterator(chunk_size=CHUNK):
+        delete(archive)
+        deleted += 1
+    lost = list(
+        CertificateArchive.objects.filter(
+            status=CertificateArchive.Status.QUEUED, created_at__lt=now - LOST_AFTER
+        ).values_list("pk", flat=True)[:100]
+    )
+    for archive_id in lost:
+        build_certificate_archive.delay(archive_id)
+    CertificateArchive.objects.filter(
+        status=CertificateArchive.Status.RUNNING, started_at__lt=now - STALE_AFTER
+    ).update(status=CertificateArchive.Status.FAILED, error="stalled", finished_at=now)
+    return deleted
