@@ -31,6 +31,7 @@ urlpatterns = [
     path("ho-so/", views_profile.profile, name="profile"),
     path("hoc-tap/", include("lms.learning.urls")),
     path("nhan-su/chung-nhan/", include("lms.certificates.urls_hr")),
+    path("nhan-su/bao-cao/", include("lms.reports.urls")),
     path("nhan-su/", include("lms.people.urls")),
     path("verify/", include("lms.certificates.urls")),
     path("chung-nhan/", include("lms.certificates.urls_official")),

@@ -27,7 +27,7 @@ def enrol(official, course, *, source=Enrollment.Source.SELF, assigned_by=None, 
         return existing
     try:
         with transaction.atomic():
-            return Enrollment.objects.create(
+            enrollment = Enrollment.objects.create(
                 official=official,
                 unit_id=official.unit_id,
                 course=course,
@@ -36,6 +36,8 @@ def enrol(official, course, *, source=Enrollment.Source.SELF, assigned_by=None, 
                 assigned_by=assigned_by,
                 due_date=due_date,
             )
+            _announce(enrollment, None)
+            return enrollment
     except IntegrityError:  # a concurrent request enrolled first
         return Enrollment.objects.get(official=official, course=course)
 
@@ -67,9 +69,11 @@ def record_lesson_done(official, lesson):
         if not created and not enrollment.in_cycle(progress.completed_at):
             # Done in an earlier cycle: done again now, for the recertification.
             LessonProgress.objects.filter(pk=progress.pk).update(completed_at=timezone.now())
+        before = signals.EnrollmentState.of(enrollment)
         enrollment.last_lesson = lesson
         enrollment.last_activity_at = timezone.now()
         enrollment.save(update_fields=["last_lesson", "last_activity_at"])
+        _announce(enrollment, before)  # the first activity of a cycle starts it
         newly_completed = complete_if_satisfied(enrollment)
     return LessonResult(enrollment, newly_completed)
 
@@ -87,8 +91,10 @@ def complete(enrollment):
     """Mark the enrolment complete and, once committed, tell the official."""
     from .tasks import send_completion_email
 
+    before = signals.EnrollmentState.of(enrollment)
     enrollment.completed_at = timezone.now()
     enrollment.save(update_fields=["completed_at"])
+    _announce(enrollment, before)
     enqueue_on_commit(send_completion_email, enrollment.pk)
     signals.enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
 
@@ -100,6 +106,7 @@ def start_new_cycle(enrollment):
         enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrollment.pk)
         if not enrollment.is_complete:
             return enrollment  # already reopened (a double click): nothing to do
+        before = signals.EnrollmentState.of(enrollment)
         enrollment.completed_at = None
         enrollment.completion_notified_at = None
         enrollment.cycle += 1
@@ -116,4 +123,23 @@ def start_new_cycle(enrollment):
                 "last_activity_at",
             ]
         )
+        _announce(enrollment, before)
     return enrollment
+
+
+def change_due_date(enrollment, due_date):
+    """Set (or clear, with None) the date by which the course must be completed."""
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)
+        if enrollment.due_date == due_date:
+            return enrollment
+        before = signals.EnrollmentState.of(enrollment)
+        enrollment.due_date = due_date
+        enrollment.save(update_fields=["due_date"])
+        _announce(enrollment, before)
+    return enrollment
+
+
+def _announce(enrollment, before):
+    """Tell listeners (the report tallies), inside this transaction, that a counted field may have changed."""
+    signals.enrollment_changed.send(sender=Enrollment, enrollment=enrollment, before=before)

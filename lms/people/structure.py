@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from . import signals
 from .models import Official, OrgUnit, Placement
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -55,13 +56,19 @@ def create_unit(parent, **fields):
         raise StructureError(_("A unit needs a name."), "name")
     _check_code_free(fields.get("code"))
     if parent is None:
-        return OrgUnit.add_root(**fields)
+        return _announced(OrgUnit.add_root(**fields))
     parent = _fresh(parent, lock=True)
     if parent.is_closed and fields.get("valid_to") is None:
         raise StructureError(
             _("“%(name)s” is closed: new units go under an open unit.") % {"name": parent.name}, "parent"
         )
-    return parent.add_child(**fields)
+    return _announced(parent.add_child(**fields))
+
+
+def _announced(unit):
+    """Tell listeners (the report tallies), inside this transaction, that the tree changed at ``unit``."""
+    signals.units_changed.send(sender=OrgUnit, unit_ids=[unit.pk])
+    return unit
 
 
 @transaction.atomic
@@ -87,7 +94,7 @@ def update_unit(unit, **fields):
         setattr(unit, name, value)
     # update_fields: never write back a path that a concurrent move may have changed.
     unit.save(update_fields=sorted(fields))
-    return unit
+    return _announced(unit)
 
 
 def rename_unit(unit, name):
@@ -114,7 +121,7 @@ def move_unit(unit, new_parent):
             return unit
     current.move(target, pos=position)
     unit.refresh_from_db()
-    return unit
+    return _announced(unit)
 
 
 @transaction.atomic
@@ -206,7 +213,7 @@ def close_unit(unit, on_date, successor=None, *, changed_by=None):
     for official in officials:
         move_official(official, successor, on_date + ONE_DAY, changed_by=changed_by)
     unit.refresh_from_db()
-    return unit
+    return _announced(unit)
 
 
 @transaction.atomic

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "lms.people",
     "lms.learning",
     "lms.certificates",
+    "lms.reports",
     "lms.demo",
     "content",
     "wagtail.contrib.redirects",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from lms.celery import enqueue_on_commit
 
+from .. import signals
 from ..models import ImportBatch, Official, Placement
 from ..scopes import scope_for, visible_officials
 from . import reader
@@ -183,6 +184,8 @@ def _write(batch, results):
             )
             for o in officials
         )
+        # Bulk writes send no post_save: the report tallies are told here, in this transaction.
+        signals.officials_changed.send(sender=Official, official_ids=[o.pk for o in officials])
         created_user_ids += [u.pk for u in users if u.email]
         done += len(chunk)
         cache.set(_progress_key(batch.pk), total // 2 + done // 2, 3600)
@@ -223,6 +226,8 @@ def _update_chunk(rows, batch, today):
         Placement.objects.bulk_create(
             Placement(official_id=o.pk, unit_id=o.unit_id, started_on=today, changed_by=batch.created_by) for o in moved
         )
+    if fields:
+        signals.officials_changed.send(sender=Official, official_ids=[o.pk for o in officials])
 
 
 def _deactivate_missing(batch, codes):
@@ -231,4 +236,5 @@ def _deactivate_missing(batch, codes):
     leaving = [pk for pk, code in active.iterator(chunk_size=5000) if code not in codes]
     for start in range(0, len(leaving), 5000):
         Official.objects.filter(pk__in=leaving[start : start + 5000]).update(is_active=False)
+    signals.officials_changed.send(sender=Official, official_ids=leaving)
     return len(leaving)

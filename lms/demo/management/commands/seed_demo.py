@@ -34,6 +34,7 @@ class Command(BaseCommand):
         province.build_hr_scopes()
         call_command("make_demo_signing_key", stdout=self.stdout)  # before the history: completions issue certificates
         learners.build_history()
+        call_command("rebuild_report_tallies", stdout=self.stdout)  # officials were bulk-created
 
         self.stdout.write(
             self.style.SUCCESS(

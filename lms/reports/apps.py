@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "lms.reports"
+    label = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self):
+        # Lower layers know nothing of reports: they send signals, and the tallies follow them.
+        from . import receivers
+
+        receivers.connect()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("xuat/<slug:table>.<slug:fmt>", views.export, name="export"),
+]
