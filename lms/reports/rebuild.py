@@ -27,6 +27,7 @@ def rebuild():
             f" SELECT official_id, unit_id, position_group_id, is_active FROM {tally_sql.LIVE_OFFICIALS} o"
         )
         tally_sql.add(1)
+        maintenance.compact_due_dates()  # past due dates in one row per key, as the nightly task leaves them
 
 
 @dataclass

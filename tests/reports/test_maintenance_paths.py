@@ -12,7 +12,7 @@ from lms.learning import services
 from lms.people.imports import service as imports
 from lms.people.imports.columns import COLUMNS
 from lms.people.models import HRScope, ImportBatch, Official
-from lms.reports import aggregation, rebuild
+from lms.reports import aggregation, maintenance, rebuild
 from lms.reports.models import EnrollmentTally, TalliedOfficial
 from tests.factories import UserFactory, placed_official
 
@@ -83,6 +83,7 @@ def test_a_rebuild_gives_the_same_tallies_as_the_increments(clock, tree, groups,
         official = placed_official(unit, position_group=groups.staff)
         services.enrol(official, course, due_date=datetime.date(2025, 3, 1))
         services.record_lesson_done(official, course.lessons()[0])
+    maintenance.compact_due_dates()  # as a rebuild leaves them
     before = {table.name: rebuild.tally_sql.stored(table) for table in rebuild.tally_sql.TABLES}
     rebuild.rebuild()
     after = {table.name: rebuild.tally_sql.stored(table) for table in rebuild.tally_sql.TABLES}

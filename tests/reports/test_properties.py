@@ -9,6 +9,7 @@ open unit with several filter sets. Each example runs in a transaction rolled ba
 """
 
 import datetime
+import os
 from unittest import mock
 
 import pytest
@@ -212,7 +213,7 @@ class World:
 
 
 @settings(
-    max_examples=int(__import__("os").environ.get("REPORTS_EXAMPLES", 40)),
+    max_examples=int(os.environ.get("REPORTS_EXAMPLES", 40)),  # more to hunt: REPORTS_EXAMPLES=1000
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
