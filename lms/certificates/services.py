@@ -315,6 +315,7 @@ def _draw_and_save(certificate, template):
                     previous.superseded_at = timezone.now()
                     previous.save(update_fields=["is_current", "superseded_at"])
                 certificate.save()
+                _send_to_holder_on_commit(certificate)
                 return certificate
     except IntegrityError:
         # The constraint refused a second current certificate (a database without row locks):
@@ -347,6 +348,8 @@ def _correct_name(official, holder_name, by_user, reason):
 
 
 def _send_to_holder_on_commit(certificate):
+    """Every new revision, first issue or reissue, goes to its holder once committed (and the
+    sweeper ``send_pending_certificate_emails`` catches any that the broker did not take)."""
     from .tasks import send_certificate_issued_email  # tasks call services: import late
 
     enqueue_on_commit(send_certificate_issued_email, certificate.pk)

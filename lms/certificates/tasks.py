@@ -7,8 +7,9 @@
     instead of raised: the completion is already committed, and the sweeper issues it later.
 ``send_certificate_issued_email(certificate_id)``
     Sends the holder the new certificate (``notifications.notify_issued``: once per revision);
-    enqueued after issuing. ``send_pending_certificate_emails`` (beat, every 15 minutes) catches
-    the ones whose task was lost, for certificates issued in the last two days.
+    enqueued by the services when a revision is saved. ``send_pending_certificate_emails``
+    (beat, every 15 minutes) catches the ones whose task was lost, for certificates issued in the
+    last two days.
 ``send_expiry_reminders()``
     Daily (beat): reminds holders whose certificate expires within
     ``CERTIFICATE_EXPIRY_REMINDER_DAYS`` (once each) and sends ``signals.certificate_expiring``.
@@ -28,7 +29,6 @@ from django.db import DatabaseError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from lms.celery import enqueue_on_commit
 from lms.learning.models import Enrollment
 
 from . import expiry, notifications, services
@@ -55,8 +55,6 @@ def issue_certificate(self, enrollment_id):
             raise
         logger.exception("Could not issue the certificate of enrolment %s; the sweeper will retry", enrollment_id)
         return None
-    if certificate.holder_notified_at is None:
-        enqueue_on_commit(send_certificate_issued_email, certificate.pk)
     return certificate.pk
 
 

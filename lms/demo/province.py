@@ -43,6 +43,13 @@ COMMUNES = [
     ("MS-X-PHUCSON", "Xã Phúc Sơn"),
     ("MS-X-SONHA", "Xã Sơn Hà"),  # formed on 1/7/2025 from the three communes below
 ]
+# Since the 2025 reform a commune's or ward's People's Committee works through these offices.
+COMMUNE_OFFICES = [
+    ("VP", "Văn phòng HĐND và UBND {where}"),
+    ("KT", "Phòng Kinh tế {where}"),
+    ("VHXH", "Phòng Văn hóa - Xã hội {where}"),
+]
+WARD_ECONOMY = "Phòng Kinh tế, Hạ tầng và Đô thị {where}"
 OLD_DISTRICT = ("MS-H-SONHA", "Huyện Sơn Hà (đến 30/6/2025)")
 MERGED_INTO = "MS-X-SONHA"
 OLD_COMMUNES = [
@@ -140,7 +147,12 @@ def build_tree():
     for code, name in DEPARTMENTS:
         _unit(province, code, name, K.DEPARTMENT)
     for code, name in COMMUNES:
-        _unit(province, code, name, K.COMMUNE, valid_from=REFORM_DAY)
+        commune = _unit(province, code, name, K.COMMUNE, valid_from=REFORM_DAY)
+        where = name[0].lower() + name[1:]  # "xã Sơn Hà", "phường Tân An"
+        for suffix, office in COMMUNE_OFFICES:
+            if suffix == "KT" and name.startswith("Phường"):
+                office = WARD_ECONOMY
+            _unit(commune, f"{code}-{suffix}", office.format(where=where), K.OTHER, valid_from=REFORM_DAY)
     district = _unit(province, *OLD_DISTRICT, K.DISTRICT, valid_to=LAST_DAY_OF_DISTRICTS)
     merged_into = OrgUnit.objects.get(code=MERGED_INTO)
     for code, name in OLD_COMMUNES:
@@ -200,9 +212,10 @@ def build_officials(count, seed=2026):
     return len(new_officials)
 
 
-# The demo HR officer manages the Department of Home Affairs and the merged commune of Sơn Hà
-# (and so, through the merger, the records of its three predecessor communes).
-HR_SCOPES = [("nhansu", "MS-SNV", True), ("nhansu", "MS-X-SONHA", True)]
+# The demo HR officer works at the Department of Home Affairs, which reports on the training of
+# the whole province: she reads the province's figures, and manages the Department and the merged
+# commune of Sơn Hà (and so, through the merger, the records of its three predecessor communes).
+HR_SCOPES = [("nhansu", "MS", False), ("nhansu", "MS-SNV", True), ("nhansu", "MS-X-SONHA", True)]
 
 
 def build_hr_scopes():

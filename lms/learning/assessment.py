@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from . import grading
 from .models import AttemptAnswer, Enrollment, QuizAttempt
-from .services import LearningError, complete_if_satisfied
+from .services import LearningError, complete_if_satisfied, record_activity
 
 # Answers that were on their way when the time ran out (a slow line) are still accepted.
 GRACE = datetime.timedelta(seconds=30)
@@ -132,6 +132,7 @@ def start_attempt(official, quiz, now=None):
             if not is_expired(open_attempt, now):
                 return open_attempt
             _finish(open_attempt, now, timed_out=True)
+            enrollment.refresh_from_db()  # grading may have completed it
         # The limits apply per cycle: a recertification starts with a clean slate.
         attempts = [a for a in every_attempt if enrollment.in_cycle(a.started_at)]
         if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
@@ -148,7 +149,7 @@ def start_attempt(official, quiz, now=None):
         limit = datetime.timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
         try:
             with transaction.atomic():
-                return QuizAttempt.objects.create(
+                attempt = QuizAttempt.objects.create(
                     enrollment=enrollment,
                     quiz=quiz,
                     quiz_title=quiz.title,
@@ -159,6 +160,8 @@ def start_attempt(official, quiz, now=None):
                 )
         except IntegrityError:  # only reachable without row locks (e.g. SQLite); the constraint holds
             raise LearningError(_("This attempt has already been started.")) from None
+        record_activity(enrollment, now)  # a test taken counts as starting the course
+        return attempt
 
 
 def own_attempt(official, attempt_id, lock=False):
@@ -251,10 +254,12 @@ def submit_attempt(official, attempt_id, data=None, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         peek = own_attempt(official, attempt_id)
-        Enrollment.objects.select_for_update().filter(pk=peek.enrollment_id).first()
+        enrollment = Enrollment.objects.select_for_update().filter(pk=peek.enrollment_id).first()
         attempt = own_attempt(official, attempt_id, lock=True)
         if not attempt.is_open:
             return attempt
+        # Before grading, which may complete the enrolment from a fresh copy of the row.
+        record_activity(enrollment, now)
         expired = is_expired(attempt, now)
         if data and not expired:
             attempt.answers = {**attempt.answers, **clean_answers(attempt.paper, data)}

@@ -69,13 +69,19 @@ def record_lesson_done(official, lesson):
         if not created and not enrollment.in_cycle(progress.completed_at):
             # Done in an earlier cycle: done again now, for the recertification.
             LessonProgress.objects.filter(pk=progress.pk).update(completed_at=timezone.now())
-        before = signals.EnrollmentState.of(enrollment)
         enrollment.last_lesson = lesson
-        enrollment.last_activity_at = timezone.now()
-        enrollment.save(update_fields=["last_lesson", "last_activity_at"])
-        _announce(enrollment, before)  # the first activity of a cycle starts it
+        record_activity(enrollment, extra_fields=["last_lesson"])
         newly_completed = complete_if_satisfied(enrollment)
     return LessonResult(enrollment, newly_completed)
+
+
+def record_activity(enrollment, now=None, extra_fields=()):
+    """Note that the official worked on ``enrollment`` (a lesson, a quiz started or handed in): the
+    first activity of a cycle moves it from not started to in progress. The caller holds its lock."""
+    before = signals.EnrollmentState.of(enrollment)
+    enrollment.last_activity_at = now or timezone.now()
+    enrollment.save(update_fields=[*extra_fields, "last_activity_at"])
+    _announce(enrollment, before)
 
 
 def complete_if_satisfied(enrollment):

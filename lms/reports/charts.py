@@ -21,7 +21,9 @@ def format_percent(rate, digits=1):
     (``45,3%`` in Vietnamese); ``—`` when there is no rate (nothing enrolled)."""
     if rate is None:
         return "—"
-    return f"{number_format(rate * 100, digits)}%"
+    # Rounded here: number_format cuts the digits off, which would show 1/6 as 16,6% (and the
+    # exports, which round, as 16.7).
+    return f"{number_format(round(rate * 100, digits), digits)}%"
 
 
 def shorten(text, limit=LABEL_CHARS):

@@ -3,6 +3,7 @@ and turned into ``Filters``. A value that is not one of the choices is a form er
 out of the filters; it never reaches a query."""
 
 from django import forms
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from lms.people.models import OrgUnit, PositionGroup
@@ -29,7 +30,11 @@ class DashboardFilterForm(forms.Form):
 
         years = EnrollmentTally.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.fields["year"].choices = [("", _("All years"))] + [(year, str(year)) for year in years]
-        courses = CoursePage.objects.order_by("title").values_list("pk", "title")
+        from lms.learning.models import Enrollment
+
+        # Published courses, and unpublished ones that still have records to report; never drafts.
+        has_records = Exists(Enrollment.objects.filter(course=OuterRef("pk")))
+        courses = CoursePage.objects.filter(Q(live=True) | has_records).order_by("title").values_list("pk", "title")
         self.fields["course"].choices = [("", _("All courses"))] + list(courses)
         groups = PositionGroup.objects.order_by("sort_order", "name").values_list("pk", "name")
         self.fields["group"].choices = [("", _("All position groups"))] + list(groups)

@@ -236,6 +236,16 @@ def test_the_holder_receives_the_signed_pdf_once(enrollment, django_capture_on_c
     assert len(mail.outbox) == 1
 
 
+def test_the_services_queue_the_email_whoever_issues(enrollment, django_capture_on_commit_callbacks):
+    with_email(type("C", (), {"official": enrollment.official})())
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        certificate = services.issue_for_enrollment(enrollment.pk)
+    assert len(queued) == 1 and len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert services.issue_for_enrollment(enrollment.pk) == certificate  # already issued: nothing sent
+    assert queued == [] and len(mail.outbox) == 1
+
+
 def test_the_sweeper_sends_the_emails_whose_task_was_lost(enrollment):
     with_email(type("C", (), {"official": enrollment.official})())
     certificate = services.issue_for_enrollment(enrollment.pk)

@@ -615,6 +615,30 @@ def test_an_optional_quiz_is_not_needed_to_complete(course, learner):
     assert enrollment_of(learner).is_complete
 
 
+def test_taking_a_test_counts_as_starting_the_course_in_the_reports(course, learner, quiz):
+    from lms.reports import aggregation, rebuild
+
+    unit = learner.unit
+    assert aggregation.summary([unit]).not_started == 1
+    attempt = start(learner, quiz, now=T0)
+    assert enrollment_of(learner).last_activity_at == T0
+    assert (aggregation.summary([unit]).in_progress, aggregation.summary([unit]).not_started) == (1, 0)
+    later = T0 + datetime.timedelta(minutes=5)
+    submit(learner, attempt, wrong_answers(attempt.paper), now=later)
+    assert enrollment_of(learner).last_activity_at == later
+    assert aggregation.summary([unit]).in_progress == 1
+    assert rebuild.check() == []
+
+
+def test_handing_in_the_test_that_completes_keeps_the_tallies_right(course, learner, quiz):
+    from lms.reports import aggregation, rebuild
+
+    finish_lessons(learner, course)
+    sit(learner, quiz)
+    assert (aggregation.summary([learner.unit]).completed, aggregation.summary([learner.unit]).in_progress) == (1, 0)
+    assert rebuild.check() == []
+
+
 # Attempts abandoned when time ran out -------------------------------------------------------------
 
 

@@ -362,6 +362,8 @@ def test_long_month_series_label_only_some_columns():
 def test_percentages_follow_the_language():
     with translation.override("vi"):
         assert charts.format_percent(1 / 3) == "33,3%"
+        assert charts.format_percent(1 / 6) == "16,7%"  # rounded, as the exports round it
+        assert charts.format_percent(2 / 3) == "66,7%"
     with translation.override("en"):
         assert charts.format_percent(1 / 3) == "33.3%"
     assert charts.format_percent(None) == "—"

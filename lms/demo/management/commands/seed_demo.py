@@ -3,7 +3,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.demo import courses, learners, province, quizzes
+from lms.demo import courses, learners, province, quizzes, training
 from lms.people.roles import ensure_roles
 
 DEFAULT_PASSWORD = "Demo@2026"
@@ -34,6 +34,7 @@ class Command(BaseCommand):
         province.build_hr_scopes()
         call_command("make_demo_signing_key", stdout=self.stdout)  # before the history: completions issue certificates
         learners.build_history()
+        training.build_training()
         call_command("rebuild_report_tallies", stdout=self.stdout)  # officials were bulk-created
 
         self.stdout.write(

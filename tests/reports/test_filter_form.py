@@ -1,0 +1,18 @@
+"""The dashboard's filter form: which choices it offers."""
+
+from lms.learning import services
+from lms.reports.forms import DashboardFilterForm
+from tests.factories import make_course, placed_official
+
+
+def course_choices():
+    return {label for value, label in DashboardFilterForm({}).fields["course"].choices if value}
+
+
+def test_drafts_are_not_offered_but_withdrawn_courses_with_records_are(catalogue, tree, groups, course):
+    draft = make_course(catalogue, title="Cơ sở dữ liệu đất đai (bản nháp)")
+    draft.unpublish()
+    withdrawn = make_course(catalogue, title="Thư điện tử công vụ (cũ)")
+    services.enrol(placed_official(tree.a, position_group=groups.staff), withdrawn)
+    withdrawn.unpublish()
+    assert course_choices() == {course.title, withdrawn.title}
