@@ -15,6 +15,13 @@ and without due dates — quarter ends, or any day with --rolling-due —, some 
     p95 over --repeat runs, and its number of queries;
   * one hand-written SQL GROUP BY over the raw enrolments of the same subtree (by group and course,
     with completed / in progress / overdue), the same way; and the ratio;
+  * the full export of the root's enrolments (every row, as HR's "export every enrolment" job
+    builds it: ``export_jobs.start`` and the Celery task body, run in a fresh process so that its
+    peak memory is its own), as CSV and as XLSX: rows per second and peak RSS; against
+    PostgreSQL's own ``COPY (the same SELECT) TO STDOUT`` of those rows, and the ratio;
+  * the API's summary and by-unit answers for the root, through the whole stack (middleware,
+    bearer token, JSON): median and p95;
+  * the first page of the overdue officials' list for the root, the district and the commune;
   * folding the past due dates together (the nightly task), and the root dashboard after it;
   * what the increments cost: completing enrolments through ``learning.services`` with and without
     the report receivers, a change of group for 10 000 officials (the import's bulk path), and
@@ -36,7 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = f"lms_bench_{uuid.uuid4().hex[:8]}"
+# A child process (the export, measured on its own) is told the database by the parent.
+DB_NAME = os.environ.get("BENCH_DB") or f"lms_bench_{uuid.uuid4().hex[:8]}"
 os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
 os.environ["DJANGO_SETTINGS_MODULE"] = "lms.settings.dev"
 os.environ["DJANGO_EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
@@ -329,6 +337,98 @@ def increments(courses, repeat=200):
     print(f"one completion through learning.services: {with_tallies:.1f} ms with tallies, {without:.1f} ms without")
 
 
+def export_child(fmt):
+    """In a fresh process: HR's full export of the root, through the real job. Prints one JSON line."""
+    import json
+    import tempfile
+
+    os.environ["DJANGO_PRIVATE_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="lms-bench-export-")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from lms.reports import export_jobs
+
+    user = get_user_model().objects.get(username=BENCH_ADMIN)
+    before = memory_kb("VmRSS")
+    started = time.perf_counter()
+    export = export_jobs.start(user, None, "all", fmt=fmt)  # eager: the task runs at the commit
+    seconds = time.perf_counter() - started
+    export.refresh_from_db()
+    print(
+        json.dumps(
+            {
+                "status": export.status,
+                "rows": export.done,
+                "seconds": seconds,
+                "bytes": export.file.size if export.file else 0,
+                "rss_before_mb": before / 1024,
+                "rss_peak_mb": memory_kb("VmHWM") / 1024,
+            }
+        )
+    )
+    export.file.delete(save=False)
+
+
+def memory_kb(field):
+    """VmRSS (now) or VmHWM (peak) of this process in kB. Not ``ru_maxrss``: that one survives
+    ``exec`` and would report the parent's size at the fork."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(f"{field}:"))
+
+
+def run_export(fmt):
+    import json
+    import subprocess
+
+    env = {**os.environ, "BENCH_DB": DB_NAME, "CELERY_TASK_ALWAYS_EAGER": "1"}
+    env.pop("CELERY_BROKER_URL", None)
+    out = subprocess.run(
+        [sys.executable, __file__, "--export-child", fmt], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def copy_export(root):
+    """PostgreSQL's own COPY of the rows the export writes: the same SELECT, straight to CSV."""
+    from django.db import connection
+
+    from lms.reports import export_jobs
+
+    sql, params = export_jobs.queryset([root]).query.sql_with_params()
+    size = 0
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            for block in copy:
+                size += len(block)
+    return time.perf_counter() - started, size
+
+
+def api_answers(root, repeat):
+    """The API's summary and by-unit answers for the root, through the whole stack."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from lms.api import tokens
+
+    _token, secret = tokens.issue(get_user_model().objects.get(username=BENCH_ADMIN), "bench")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", SERVER_NAME="127.0.0.1")
+    results = {}
+    for name, path in (("summary", "/api/v1/summary/"), ("by-unit", "/api/v1/by-unit/")):
+
+        def get(path=path):
+            response = client.get(path, {"unit": root.pk})
+            assert response.status_code == 200, response.content[:300]
+
+        results[name] = measure(get, repeat)
+    return results
+
+
+BENCH_ADMIN = "bench-admin"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--officials", type=int, default=200_000)
@@ -338,7 +438,11 @@ def main():
     parser.add_argument(
         "--rolling-due", action="store_true", help="due dates on any day (worst case) instead of quarter ends"
     )
+    parser.add_argument("--export-child", choices=["csv", "xlsx"], help=argparse.SUPPRESS)
+    parser.add_argument("--skip-xlsx", action="store_true", help="time the full export as CSV only")
     args = parser.parse_args()
+    if args.export_child:
+        return export_child(args.export_child)
 
     admin_sql(f'CREATE DATABASE "{DB_NAME}"')
     try:
@@ -395,6 +499,32 @@ def main():
                 f"{name:<9}{f'{d_med * 1000:.1f} / {d_p95 * 1000:.1f} ({d_queries})':>24}"
                 f"{f'{s_med * 1000:.1f} / {s_p95 * 1000:.1f} ({s_queries})':>24}"
                 f"{f'{r_med * 1000:.1f} / {r_p95 * 1000:.1f}':>24}{d_med / r_med:>24.3f}"
+            )
+
+        from lms.reports import lists
+
+        for name, unit in (("root", root), ("district", district), ("commune", commune)):
+            med, p95, queries = measure(lambda unit=unit: lists.page("overdue", [unit], None, 1), args.repeat)
+            print(f"overdue list, first page, {name}: {med * 1000:.1f} / {p95 * 1000:.1f} ms ({queries} queries)")
+
+        from django.contrib.auth import get_user_model
+
+        get_user_model().objects.create_superuser(BENCH_ADMIN, "", None)
+        api = api_answers(root, args.repeat)
+        for name, (a_med, a_p95, a_queries) in api.items():
+            print(f"API {name} (root): {a_med * 1000:.1f} / {a_p95 * 1000:.1f} ms ({a_queries} queries)")
+
+        copy_runs = [copy_export(root) for _ in range(3)]
+        copy_seconds = statistics.median(run[0] for run in copy_runs)
+        for fmt in ("csv",) if args.skip_xlsx else ("csv", "xlsx"):
+            job = run_export(fmt)
+            assert job["status"] == "done", job
+            rate, copy_rate = job["rows"] / job["seconds"], job["rows"] / copy_seconds
+            print(
+                f"full export {fmt}: {job['rows']} rows in {job['seconds']:.1f} s = {rate:,.0f} rows/s, "
+                f"{job['bytes'] / 1e6:.0f} MB, peak RSS {job['rss_peak_mb']:.0f} MB "
+                f"(process at start {job['rss_before_mb']:.0f} MB); "
+                f"COPY TO STDOUT {copy_seconds:.1f} s = {copy_rate:,.0f} rows/s; ratio {rate / copy_rate:.2f}"
             )
 
         due_rows = DueTally.objects.count()

@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from lms.api.v1 import api
 from lms.people import views_profile
 from lms.people.forms_accounts import OfficialPasswordResetForm
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -32,6 +34,7 @@ urlpatterns = [
     path("hoc-tap/", include("lms.learning.urls")),
     path("nhan-su/chung-nhan/", include("lms.certificates.urls_hr")),
     path("nhan-su/bao-cao/", include("lms.reports.urls")),
+    path("nhan-su/api/", include("lms.api.urls")),
     path("nhan-su/", include("lms.people.urls")),
     path("verify/", include("lms.certificates.urls")),
     path("chung-nhan/", include("lms.certificates.urls_official")),

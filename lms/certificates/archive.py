@@ -16,24 +16,23 @@
     The user's own archives whose unit is still in their scope: the only archives they may see.
 ``prune(now=None)``
     Deletes archives older than ``ARCHIVE_KEEP`` (row and file), re-enqueues requests whose task
-    was lost, marks failed the builds stalled for ``STALE_AFTER``; run hourly by the beat task
+    was lost, marks failed the builds stalled for ``jobs.STALE_AFTER``; run hourly by the beat task
     ``prune_certificate_archives``.
 """
 
 import csv
-import datetime
 import io
 import re
 import shutil
 import tempfile
 import zipfile
 
-from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms import jobs
 from lms.celery import enqueue_on_commit
 from lms.people.csv_safety import safe_cell
 from lms.people.scopes import scope_for, visible_units
@@ -46,9 +45,7 @@ from .verification import Status, certificate_status
 PROGRESS_EVERY = 50
 CHUNK = 500
 COPY_BUFFER = 1024 * 1024
-ARCHIVE_KEEP = datetime.timedelta(days=7)
-LOST_AFTER = datetime.timedelta(minutes=15)
-STALE_AFTER = datetime.timedelta(hours=3)
+ARCHIVE_KEEP = jobs.KEEP
 MANIFEST_NAME = "danh-sach.csv"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -165,29 +162,14 @@ class _Row:
         self.expires_on = row["expires_on"]
 
 
-def _claim(archive_id):
-    """Start (or, after a lost worker, restart) the archive; None when there is nothing to do."""
-    claimed = CertificateArchive.objects.filter(
-        pk=archive_id, status__in=[CertificateArchive.Status.QUEUED, CertificateArchive.Status.RUNNING]
-    ).update(status=CertificateArchive.Status.RUNNING, started_at=timezone.now(), done=0, error="")
-    if not claimed:
-        return None
-    return CertificateArchive.objects.select_related("requested_by", "unit").get(pk=archive_id)
-
-
 def build(archive_id):
-    archive = _claim(archive_id)
-    if archive is None:
-        return None
-    # The manifest is for the organisation's records: in its language, whoever asked.
-    with translation.override(settings.LANGUAGE_CODE):
-        return _build(archive)
+    return jobs.build(CertificateArchive, archive_id, _build)
 
 
 def _build(archive):
     rows = certificates(archive)
     total = rows.count()
-    CertificateArchive.objects.filter(pk=archive.pk).update(total=total)
+    jobs.set_progress(archive, total=total)
     storage = Certificate._meta.get_field("pdf").storage
     today = timezone.localdate()
     done = 0
@@ -205,7 +187,7 @@ def _build(archive):
                 writer.writerow(_manifest_row(row, name, today))
                 done += 1
                 if done % PROGRESS_EVERY == 0:
-                    CertificateArchive.objects.filter(pk=archive.pk).update(done=done)
+                    jobs.set_progress(archive, done=done)
             manifest.flush()
             manifest_file.seek(0)
             info = zipfile.ZipInfo(MANIFEST_NAME, date_time=timezone.localtime().timetuple()[:6])
@@ -216,24 +198,14 @@ def _build(archive):
         archive.file.save(
             f"chung-nhan-{_safe_part(archive.unit.code, 'don-vi')}-{archive.pk}.zip", File(target), save=False
         )
-    finished = CertificateArchive.objects.filter(pk=archive.pk, status=CertificateArchive.Status.RUNNING).update(
-        status=CertificateArchive.Status.DONE, file=archive.file.name, done=total, finished_at=timezone.now()
-    )
-    if not finished:  # another run of the same request finished first: keep its file
-        archive.file.storage.delete(archive.file.name)
-    return archive.file.name if finished else None
+    return jobs.finish(archive, total)
 
 
 def mark_failed(archive_id, error):
-    CertificateArchive.objects.filter(pk=archive_id).exclude(status=CertificateArchive.Status.DONE).update(
-        status=CertificateArchive.Status.FAILED, error=repr(error)[:2000], finished_at=timezone.now()
-    )
+    jobs.mark_failed(CertificateArchive, archive_id, error)
 
 
-def delete(archive):
-    if archive.file:
-        archive.file.storage.delete(archive.file.name)
-    archive.delete()
+delete = jobs.delete
 
 
 def prune(now=None):
@@ -241,19 +213,4 @@ def prune(now=None):
     builds that stopped long ago (their worker died), so that their requester may ask again."""
     from .tasks import build_certificate_archive
 
-    now = now or timezone.now()
-    deleted = 0
-    for archive in CertificateArchive.objects.filter(created_at__lt=now - ARCHIVE_KEEP).iterator(chunk_size=CHUNK):
-        delete(archive)
-        deleted += 1
-    lost = list(
-        CertificateArchive.objects.filter(
-            status=CertificateArchive.Status.QUEUED, created_at__lt=now - LOST_AFTER
-        ).values_list("pk", flat=True)[:100]
-    )
-    for archive_id in lost:
-        build_certificate_archive.delay(archive_id)
-    CertificateArchive.objects.filter(
-        status=CertificateArchive.Status.RUNNING, started_at__lt=now - STALE_AFTER
-    ).update(status=CertificateArchive.Status.FAILED, error="stalled", finished_at=now)
-    return deleted
+    return jobs.prune(CertificateArchive, build_certificate_archive, now, keep=ARCHIVE_KEEP)

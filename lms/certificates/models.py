@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
+from lms.jobs import FileJob, per_user
 from lms.text import search_document
 
 # What a template's body may say, and what each placeholder stands for (shown as help text).
@@ -323,54 +324,20 @@ def archive_upload_to(archive, filename):
     return f"certificate-archives/{timezone.now():%Y/%m}/{filename}"
 
 
-class CertificateArchive(models.Model):
+class CertificateArchive(FileJob):
     """A ZIP of the certificates of a unit that an HR user asked for, built by a Celery task
     (``archive.build``) into the private storage; only its requester downloads it."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
-        RUNNING = "running", _("Preparing")
-        DONE = "done", _("Ready")
-        FAILED = "failed", _("Failed")
-
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
-    )
     unit = models.ForeignKey("people.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     # The search filters besides the unit: {"course": id, "year": 2026, "status": "valid"}.
     filters = models.JSONField(_("filters"), default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(_("certificates"), default=0)
     done = models.PositiveIntegerField(_("certificates added"), default=0)
     file = models.FileField(
         _("file"), upload_to=archive_upload_to, storage=_private_storage, max_length=255, blank=True
     )
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(FileJob.Meta):
         verbose_name = _("certificate archive")
         verbose_name_plural = _("certificate archives")
-        indexes = [models.Index(fields=["requested_by", "-created_at"], name="certarchive_requester_created")]
-        # One archive in the making per user: a double click or a second tab cannot queue another.
-        constraints = [
-            models.UniqueConstraint(
-                fields=["requested_by"],
-                condition=Q(status__in=["queued", "running"]),
-                name="certarchive_one_working_per_user",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.unit_id} ({self.get_status_display()})"
-
-    @property
-    def is_working(self):
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
-
-    @property
-    def percent(self):
-        return round(100 * self.done / self.total) if self.total else 0
+        indexes, constraints = per_user("certarchive")

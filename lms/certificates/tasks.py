@@ -29,6 +29,7 @@ from django.db import DatabaseError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from lms import jobs
 from lms.learning.models import Enrollment
 
 from . import expiry, notifications, services
@@ -124,17 +125,7 @@ def build_certificate_archive(self, archive_id):
     and storage errors, then marked failed for the requester to see."""
     from . import archive
 
-    try:
-        return archive.build(archive_id)
-    except RETRY_ON as error:
-        if not self.request.is_eager and self.request.retries < self.max_retries:
-            raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
-        logger.exception("Certificate archive %s failed", archive_id)
-        archive.mark_failed(archive_id, error)
-    except Exception as error:
-        logger.exception("Certificate archive %s failed", archive_id)
-        archive.mark_failed(archive_id, error)
-    return None
+    return jobs.run_task(self, archive.build, archive.mark_failed, archive_id, RETRY_ON)
 
 
 @shared_task

@@ -1,4 +1,5 @@
-"""Tallies behind the reports, and the two maps they are computed through.
+"""Tallies behind the reports, the two maps they are computed through, and the row-level exports
+that HR asks for (``ReportExport``).
 
 Keys are plain integers, not foreign keys: tallies are derived data, rebuilt from the raw tables,
 and must neither hold up nor follow the deletion of what they count (a deleted course page counts
@@ -6,6 +7,11 @@ as course 0). Every tally row is about one *tally unit*: an open unit, covering 
 """
 
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lms.certificates.models import _private_storage
+from lms.jobs import FileJob, per_user
 
 
 class UnitRollup(models.Model):
@@ -100,3 +106,41 @@ class HeadcountTally(models.Model):
 
     def __str__(self):
         return str(self.pk)
+
+
+def export_upload_to(export, filename):
+    return f"report-exports/{timezone.now():%Y/%m}/{filename}"
+
+
+class ReportExport(FileJob):
+    """The enrolments behind a dashboard number (a list: all, overdue, not started…) of a unit, as
+    CSV or XLSX, that an HR user asked for; built by a Celery task (``export_jobs.build``) into the
+    private storage; only its requester downloads it, while the units stay in their scope."""
+
+    # The lists are "all" and the statuses of ``records.statuses``.
+    LISTS = {
+        "all": _("All enrolments"),
+        "overdue": _("Overdue"),
+        "not_started": _("Not started"),
+        "in_progress": _("In progress"),
+        "completed": _("Completed"),
+    }
+    FORMATS = {"csv": "CSV", "xlsx": "XLSX (Excel)"}
+
+    # None: all the subtrees the requester reports on (``root_ids``, as they were when asked).
+    unit = models.ForeignKey(
+        "people.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit")
+    )
+    root_ids = models.JSONField(_("units exported"), default=list, blank=True)
+    list_name = models.CharField(_("list"), max_length=20, choices=LISTS, default="all")
+    # The dashboard filters: {"year": 2025, "course": id, "group": id, "kind": "commune"}.
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=FORMATS, default="csv")
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to=export_upload_to, storage=_private_storage, max_length=255, blank=True)
+
+    class Meta(FileJob.Meta):
+        verbose_name = _("report export")
+        verbose_name_plural = _("report exports")
+        indexes, constraints = per_user("reportexport")

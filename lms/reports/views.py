@@ -36,14 +36,36 @@ def _breadcrumbs(unit, roots):
     return list(OrgUnit.objects.filter(path__in=paths).order_by("path")) if paths else []
 
 
-def _report(request):
-    """What the page and the exports share: the units reported, the filter form and the overview."""
+def _selection(request):
+    """What the dashboard, its exports and the lists share: the user's report roots, the unit drilled
+    down to (or None), the filter form, and the units reported (that unit, or the roots)."""
     roots = aggregation.roots_for_user(request.user)
     unit = _unit(request, roots)
-    form = DashboardFilterForm(request.GET)
-    units = [unit] if unit else roots
+    return roots, unit, DashboardFilterForm(request.GET), [unit] if unit else roots
+
+
+def _report(request):
+    """What the page and the exports share: the units reported, the filter form and the overview."""
+    roots, unit, form, units = _selection(request)
     overview = aggregation.overview(units, form.filters()) if units else None
     return roots, unit, form, overview
+
+
+def _page_context(roots, unit, form):
+    """The heading, breadcrumbs and query strings a page about ``unit`` (or the roots) shows."""
+    filters_query = form.querystring()
+    unit_query = f"unit={unit.pk}" if unit else ""
+    return {
+        "form": form,
+        "unit": unit,
+        "current": unit or (roots[0] if len(roots) == 1 else None),
+        "several_roots": len(roots) > 1,
+        "crumbs": _breadcrumbs(unit, roots) if unit else [],
+        "filters_query": filters_query,
+        "unit_query": unit_query,
+        "export_query": "&".join(part for part in (unit_query, filters_query) if part),
+        "has_filters": bool(filters_query),
+    }
 
 
 def _with_query(base, *parts):
@@ -88,24 +110,9 @@ def _tables(request, overview, filters_query):
 @require_GET
 def dashboard(request):
     roots, unit, form, overview = _report(request)
-    filters_query = form.querystring()
-    crumbs = _breadcrumbs(unit, roots) if unit else []
-    current = unit or (roots[0] if len(roots) == 1 else None)
-    unit_query = f"unit={unit.pk}" if unit else ""
-    context = {
-        "form": form,
-        "unit": unit,
-        "current": current,
-        "several_roots": len(roots) > 1,
-        "crumbs": crumbs,
-        "overview": overview,
-        "filters_query": filters_query,
-        "unit_query": unit_query,
-        "export_query": "&".join(part for part in (unit_query, filters_query) if part),
-        "has_filters": bool(filters_query),
-    }
+    context = {**_page_context(roots, unit, form), "overview": overview}
     if overview is not None:
-        context["tables"] = _tables(request, overview, filters_query)
+        context["tables"] = _tables(request, overview, context["filters_query"])
         context["month_chart"] = charts.column_chart(
             _("Completions by month"), [(f"{month:%m/%y}", n) for month, n in overview.by_month]
         )

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "lms.learning",
     "lms.certificates",
     "lms.reports",
+    "lms.api",
     "lms.demo",
     "content",
     "wagtail.contrib.redirects",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its templates and static files: the API docs page loads nothing from outside
     "axes",
 ]
 
@@ -235,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
     "prune-certificate-archives": {
         "task": "lms.certificates.tasks.prune_certificate_archives",
         "schedule": crontab(minute=5),
+    },
+    "prune-report-exports": {
+        "task": "lms.reports.tasks.prune_report_exports",
+        "schedule": crontab(minute=10),
     },
 }
 

@@ -1,0 +1,120 @@
+"""The training record of one official (quá trình đào tạo): every enrolment with its status, the
+best score of the course's final test in the current cycle, and every certificate with its status;
+on the HR page and as an A4 PDF.
+
+``transcript(official, day=None) -> Transcript``
+    Three queries, whatever the number of enrolments and certificates. Statuses are those of
+    ``records.statuses`` (as the dashboard counts them), an overdue enrolment shown as overdue
+    rather than in progress or not started; certificate statuses are
+    ``certificates.verification.certificate_status``.
+``transcript_pdf(official, day=None) -> bytes``
+    The PDF, in the active language, with the DejaVu fonts embedded through the certificate
+    renderer's link callback and resource policy (Vietnamese needs them: Helvetica has no glyphs
+    for it). Raises ``certificates.rendering.RenderError`` if xhtml2pdf fails.
+"""
+
+import io
+from dataclasses import dataclass
+
+from django.db.models import Case, F, Max, Q, Value, When
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from content.models import QuizPage
+from lms.certificates import rendering
+from lms.certificates.models import Certificate
+from lms.certificates.verification import certificate_status
+from lms.learning.models import Enrollment, QuizAttempt
+
+from . import records
+from .maintenance import today
+
+PDF_TEMPLATE = "reports/transcript_pdf.html"
+
+STATUS_LABELS = {
+    "completed": _("Completed"),
+    "overdue": _("Overdue"),
+    "in_progress": _("In progress"),
+    "not_started": _("Not started"),
+}
+
+
+@dataclass
+class Line:
+    enrollment: Enrollment
+    status: str
+    best_score: object  # Decimal percentage, or None without a graded final test this cycle
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class Transcript:
+    official: object
+    day: object
+    lines: list
+    certificates: list  # [(Certificate, verification.Status)], newest first
+
+
+def _status(day):
+    """The status of an enrolment as one value, the overdue before in progress and not started."""
+    statuses = records.statuses(day)
+    return Case(
+        *(When(statuses[name], then=Value(name)) for name in ("completed", "overdue", "in_progress")),
+        default=Value("not_started"),
+    )
+
+
+def best_final_scores(official):
+    """``{enrolment id: best score}`` of the submitted final tests of each enrolment's current
+    cycle: one query."""
+    this_cycle = Q(enrollment__cycle_started_at__isnull=True) | Q(submitted_at__gte=F("enrollment__cycle_started_at"))
+    attempts = QuizAttempt.objects.filter(
+        this_cycle,
+        enrollment__official=official,
+        quiz__kind=QuizPage.Kind.FINAL,
+        submitted_at__isnull=False,
+        score__isnull=False,
+    )
+    return dict(
+        attempts.values("enrollment_id").annotate(best=Max("score")).order_by().values_list("enrollment_id", "best")
+    )
+
+
+def transcript(official, day=None):
+    day = day or today()
+    enrollments = Enrollment.objects.filter(official=official).annotate(status=_status(day))
+    scores = best_final_scores(official)
+    lines = [
+        Line(enrollment, enrollment.status, scores.get(enrollment.pk))
+        for enrollment in enrollments.order_by("enrolled_at", "pk")
+    ]
+    certificates = Certificate.objects.filter(official=official).order_by("-issued_on", "-year", "-number", "-revision")
+    return Transcript(
+        official=official,
+        day=day,
+        lines=lines,
+        certificates=[(certificate, certificate_status(certificate, day)) for certificate in certificates],
+    )
+
+
+def transcript_pdf(official, day=None):
+    from xhtml2pdf import pisa
+
+    html = render_to_string(PDF_TEMPLATE, {"transcript": transcript(official, day), "pdf": True})
+    output = io.BytesIO()
+    meta = {"title": str(_("Training record")), "subject": official.full_name}
+    with rendering._render_lock, rendering._binary_streams():
+        result = pisa.CreatePDF(
+            html,
+            dest=output,
+            encoding="utf-8",
+            link_callback=rendering._link_callback,
+            resource_policy=rendering._resource_policy(),
+            context_meta=meta,
+        )
+    if result.err:
+        raise rendering.RenderError(f"Cannot render the training record of official {official.pk}")
+    return output.getvalue()
