@@ -61,6 +61,7 @@ CONTENT_TYPES = {
 }
 FILTER_NAMES = ("year", "course", "group", "kind")
 # The types of ``queryset``'s columns, for reading them from COPY's text.
+
 COPY_TYPES = ("text", "text", "int8", "int8", "text", "int4", "date", "date", "date", "date")
 
 # Status codes decided in SQL; their labels are read once per file.
@@ -160,9 +161,15 @@ class _Dates(dict):
 
 
 def _text(value):
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    """A text cell, the same in CSV and XLSX: without the control characters that XML cannot carry
+    (checked cheaply first: almost every name is printable), and never read as a formula."""
+    if not value:
+        return ""
+    if not value.isprintable():
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value or ""))
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return safe_cell(value)
 
 
 def rows(roots, filters=None, list_name="all", day=None):
@@ -171,7 +178,7 @@ def rows(roots, filters=None, list_name="all", day=None):
     groups = {pk: _text(name) for pk, name in PositionGroup.objects.values_list("pk", "name")}
     labels = status_labels()
     dates = _Dates()
-    safe = safe_cell
+    safe = _text
     no_unit = ("", "")
     for code, name, unit_id, group_id, course, status, enrolled, due, completed, active in stream(
         queryset(roots, filters, list_name, day)
@@ -338,13 +345,6 @@ def write_csv(handle, lines, progress=None):
     return done
 
 
-def _sheet_text(value):
-    """A text cell of a row as openpyxl takes it: no control characters, never a formula."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)) if ILLEGAL_CHARACTERS_RE.search(value) else value
-
-
 WIDTHS = (14, 28, 12, 32, 18, 36, 20, 12, 12, 12, 12)
 # Unit, group, course, status and dates repeat from row to row; codes and names hardly do.
 REPEATED = range(2, 11)
@@ -355,11 +355,7 @@ def write_xlsx(handle, lines, progress=None, title=None):
     times openpyxl's speed): a sheet holds at most ``XLSX_MAX_ROWS`` rows with its header; the rest
     continues on the next. Returns the number of rows."""
     title = "".join(c for c in str(title or _("Enrolments")) if c not in "[]:*?/\\")[:24] or "Sheet"
-    text = _sheet_text
-    batches = (
-        [(text(row[0]), text(row[1]), row[2], row[3], row[4], text(row[5]), *row[6:]) for row in chunk]
-        for chunk in _chunks(lines, WRITE_BATCH)
-    )
+    batches = _chunks(lines, WRITE_BATCH)  # ``rows`` made every text fit for a sheet already
     written = 0
 
     def advance(done):

@@ -201,8 +201,10 @@ def test_formula_like_names_are_neutralised_in_csv_and_xlsx(world, django_captur
 
 
 def test_control_characters_are_dropped_for_xlsx_before_neutralising():
-    assert export_jobs._sheet_text("\x01=1+1") == "'=1+1"
-    assert export_jobs._sheet_text("Lò Thị Hạnh") == "Lò Thị Hạnh"
+    assert export_jobs._text("\x01=1+1") == "'=1+1"
+    assert export_jobs._text("Lò Thị Hạnh") == "Lò Thị Hạnh"
+    assert export_jobs._text("Dòng một\tcột") == "Dòng một\tcột"  # tabs and line breaks are kept
+    assert export_jobs._text(None) == ""
 
 
 def test_a_long_list_continues_on_a_new_sheet(world, monkeypatch, django_capture_on_commit_callbacks):
