@@ -19,6 +19,7 @@ and without due dates — quarter ends, or any day with --rolling-due —, some 
     builds it: ``export_jobs.start`` and the Celery task body, run in a fresh process so that its
     peak memory is its own), as CSV and as XLSX: rows per second and peak RSS; against
     PostgreSQL's own ``COPY (the same SELECT) TO STDOUT`` of those rows, and the ratio;
+  * the whole dashboard page over HTTP (session, filters, tables, charts, template) per unit;
   * the API's summary and by-unit answers for the root, through the whole stack (middleware,
     bearer token, JSON): median and p95;
   * the first page of the overdue officials' list for the root, the district and the commune;
@@ -426,6 +427,24 @@ def api_answers(root, repeat):
     return results
 
 
+def dashboard_pages(units, repeat):
+    """The whole HR dashboard page (session, form, every table, SVG charts, template) per unit."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=BENCH_ADMIN))
+    results = []
+    for unit in units:
+
+        def get(unit=unit):
+            response = client.get("/nhan-su/bao-cao/", {"unit": unit.pk})
+            assert response.status_code == 200, response.status_code
+
+        results.append(measure(get, repeat))
+    return results
+
+
 BENCH_ADMIN = "bench-admin"
 
 
@@ -510,6 +529,9 @@ def main():
         from django.contrib.auth import get_user_model
 
         get_user_model().objects.create_superuser(BENCH_ADMIN, "", None)
+        pages = dashboard_pages([root, district, commune], args.repeat)
+        for name, (p_med, p_p95, p_queries) in zip(("root", "district", "commune"), pages, strict=True):
+            print(f"dashboard page over HTTP, {name}: {p_med * 1000:.1f} / {p_p95 * 1000:.1f} ms ({p_queries} queries)")
         api = api_answers(root, args.repeat)
         for name, (a_med, a_p95, a_queries) in api.items():
             print(f"API {name} (root): {a_med * 1000:.1f} / {a_p95 * 1000:.1f} ms ({a_queries} queries)")

@@ -92,7 +92,8 @@ class _Sheet:
     def __init__(self, archive, run, number, header, widths, repeated, strings):
         self.run = run
         self.strings = strings
-        self.columns = [(letter, n in repeated) for n, letter in enumerate(column_letters(len(header)))]
+        # Each column's cell opening up to the row number: '<c r="B'.
+        self.columns = [(f'<c r="{letter}', n in repeated) for n, letter in enumerate(column_letters(len(header)))]
         self.stream = None
         self.closed = False
         self.letters = column_letters(len(header))
@@ -128,21 +129,22 @@ class _Sheet:
         strings = self.strings
         for row in rows:
             number += 1
-            append(f'<row r="{number}">')
-            for (letter, repeats), value in zip(columns, row, strict=True):
+            n = str(number)
+            append(f'<row r="{n}">')
+            for (opening, repeats), value in zip(columns, row, strict=True):
                 if value.__class__ is str and value:
                     if repeats:
                         index = strings.get(value)
                         if index is None:
                             index = strings[value] = len(strings)
-                        append(f'<c r="{letter}{number}" t="s"><v>{index}</v></c>')
+                        append(f'{opening}{n}" t="s"><v>{index}</v></c>')
                         continue
                     if not value[0].isspace() and not value[-1].isspace():
                         if "&" in value or "<" in value or ">" in value:
                             value = escape(value)
-                        append(f'<c r="{letter}{number}" t="inlineStr"><is><t>{value}</t></is></c>')
+                        append(f'{opening}{n}" t="inlineStr"><is><t>{value}</t></is></c>')
                         continue
-                append(_cell(f"{letter}{number}", value))
+                append(_cell(f"{opening[6:]}{n}", value))
             append("</row>")
         self.row = number
         self._write("".join(parts))
