@@ -546,7 +546,7 @@ def main():
                 f"full export {fmt}: {job['rows']} rows in {job['seconds']:.1f} s = {rate:,.0f} rows/s, "
                 f"{job['bytes'] / 1e6:.0f} MB, peak RSS {job['rss_peak_mb']:.0f} MB "
                 f"(process at start {job['rss_before_mb']:.0f} MB); "
-                f"COPY TO STDOUT {copy_seconds:.1f} s = {copy_rate:,.0f} rows/s; ratio {rate / copy_rate:.2f}"
+                f"COPY TO STDOUT {copy_seconds:.1f} s = {copy_rate:,.0f} rows/s; ratio {rate / copy_rate:.3f}"
             )
 
         due_rows = DueTally.objects.count()

@@ -131,13 +131,14 @@ class _Sheet:
             number += 1
             n = str(number)
             append(f'<row r="{n}">')
-            for (opening, repeats), value in zip(columns, row, strict=True):
+            for (opening, repeats), value in zip(columns, row, strict=False):
                 if value.__class__ is str and value:
                     if repeats:
-                        index = strings.get(value)
-                        if index is None:
-                            index = strings[value] = len(strings)
-                        append(f'{opening}{n}" t="s"><v>{index}</v></c>')
+                        # The rest of the cell after its reference, kept with the string's number.
+                        rest = strings.get(value)
+                        if rest is None:
+                            rest = strings[value] = f'" t="s"><v>{len(strings)}</v></c>'
+                        append(f"{opening}{n}{rest}")
                         continue
                     if not value[0].isspace() and not value[-1].isspace():
                         if "&" in value or "<" in value or ">" in value:
@@ -163,11 +164,11 @@ class _Sheet:
 
 
 def write(handle, header, batches, *, title="Sheet", max_rows=1_048_576, widths=(), repeated=(), progress=None):
-    """Write ``header`` and the rows of ``batches`` (lists of rows) to the binary file ``handle``
-    as an XLSX workbook, continuing on a new sheet (``title (2)``, …) every ``max_rows`` rows,
-    header included. The text of the columns numbered in ``repeated`` (a few thousand distinct
-    values at most: they are kept in memory) goes to the shared strings. ``progress(rows written)``
-    is called after each batch. Returns the row count."""
+    """Write ``header`` and the rows of ``batches`` (lists of rows as long as ``header``) to the
+    binary file ``handle`` as an XLSX workbook, continuing on a new sheet (``title (2)``, …) every
+    ``max_rows`` rows, header included. The text of the columns numbered in ``repeated`` (a few
+    thousand distinct values at most: they are kept in memory) goes to the shared strings.
+    ``progress(rows written)`` is called after each batch. Returns the row count."""
     per_sheet = max_rows - 1
     sheets, done = [], 0
     strings, repeated = {}, frozenset(repeated)
