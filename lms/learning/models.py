@@ -3,6 +3,7 @@ page must never erase what an official has done, so titles are kept as snapshots
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lms.people.models import Official
@@ -42,7 +43,12 @@ class Enrollment(models.Model):
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         constraints = [models.UniqueConstraint(fields=["official", "course"], name="enrollment_unique_official_course")]
-        indexes = [models.Index(fields=["official", "completed_at"], name="enrollment_official_done")]
+        indexes = [
+            models.Index(fields=["official", "completed_at"], name="enrollment_official_done"),
+            # HR's overdue and not-started lists read open enrolments in due-date order: with this,
+            # a province's first page reads the earliest few thousand instead of sorting them all.
+            models.Index(fields=["due_date"], condition=Q(completed_at__isnull=True), name="enrollment_open_due"),
+        ]
 
     def __str__(self):
         return f"{self.official} — {self.course_title}"
