@@ -42,32 +42,44 @@ class TalliedOfficial(models.Model):
         return f"official {self.official_id}"
 
 
-class EnrollmentTally(models.Model):
-    """Enrolments of a subtree by kind of unit, position group, course and year of the cycle."""
+class TallyKey(models.Model):
+    """What every tally row is keyed by first: the tally unit, the kind of the unit the records
+    count in, and the position group. Each tally declares its composite primary key itself."""
 
-    pk = models.CompositePrimaryKey("unit_id", "kind", "position_group_id", "course_id", "year")
     unit_id = models.IntegerField()
     kind = models.CharField(max_length=20)
     position_group_id = models.IntegerField()
-    course_id = models.IntegerField()  # 0: the course page was deleted
-    year = models.IntegerField()
-    enrolled = models.IntegerField(default=0)
-    completed = models.IntegerField(default=0)
-    in_progress = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
 
     def __str__(self):
         return str(self.pk)
 
 
-class DueTally(models.Model):
+class CourseTallyKey(TallyKey):
+    """The key of the enrolment tallies: also the course and the year the cycle started."""
+
+    course_id = models.IntegerField()  # 0: the course page was deleted
+    year = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class EnrollmentTally(CourseTallyKey):
+    """Enrolments of a subtree by kind of unit, position group, course and year of the cycle."""
+
+    pk = models.CompositePrimaryKey("unit_id", "kind", "position_group_id", "course_id", "year")
+    enrolled = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    in_progress = models.IntegerField(default=0)
+
+
+class DueTally(CourseTallyKey):
     """Incomplete enrolments with a due date, by that date: overdue is decided at query time."""
 
     pk = models.CompositePrimaryKey("unit_id", "kind", "position_group_id", "course_id", "year", "due_date")
-    unit_id = models.IntegerField()
-    kind = models.CharField(max_length=20)
-    position_group_id = models.IntegerField()
-    course_id = models.IntegerField()
-    year = models.IntegerField()
     due_date = models.DateField()
     pending = models.IntegerField(default=0)
 
@@ -75,37 +87,20 @@ class DueTally(models.Model):
         # Overdue reads only the rows before today, which folding keeps to one per key.
         indexes = [models.Index(fields=["unit_id", "due_date"], name="reports_due_unit_date")]
 
-    def __str__(self):
-        return str(self.pk)
 
-
-class CompletionTally(models.Model):
+class CompletionTally(CourseTallyKey):
     """Current completions by local month of completion (``month`` = year * 100 + month)."""
 
     pk = models.CompositePrimaryKey("unit_id", "kind", "position_group_id", "course_id", "year", "month")
-    unit_id = models.IntegerField()
-    kind = models.CharField(max_length=20)
-    position_group_id = models.IntegerField()
-    course_id = models.IntegerField()
-    year = models.IntegerField()
     month = models.IntegerField()
     completed = models.IntegerField(default=0)
 
-    def __str__(self):
-        return str(self.pk)
 
-
-class HeadcountTally(models.Model):
+class HeadcountTally(TallyKey):
     """Active officials of a subtree by kind of their unit and position group."""
 
     pk = models.CompositePrimaryKey("unit_id", "kind", "position_group_id")
-    unit_id = models.IntegerField()
-    kind = models.CharField(max_length=20)
-    position_group_id = models.IntegerField()
     active = models.IntegerField(default=0)
-
-    def __str__(self):
-        return str(self.pk)
 
 
 def export_upload_to(export, filename):
