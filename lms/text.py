@@ -1,4 +1,4 @@
-"""Vietnamese text helpers shared by search and slugs."""
+"""Vietnamese text helpers shared by search, slugs and file names."""
 
 import re
 import unicodedata
@@ -9,6 +9,7 @@ from django.utils.text import slugify
 _D_STROKE = str.maketrans({"Đ": "D", "đ": "d"})
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\W_]+")
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def fold(text):
@@ -33,3 +34,9 @@ def search_terms(query, max_terms=8):
     """Folded words of a search box query, in order, without repeats, capped to keep the SQL small."""
     words = search_document(query).split()
     return list(dict.fromkeys(words))[:max_terms]
+
+
+def file_name_part(text, fallback):
+    """``text`` as part of a downloaded file's name (a code, a serial): ASCII letters, digits, dots,
+    dashes and underscores, any run of anything else one dash; ``fallback`` if nothing is left."""
+    return _UNSAFE_IN_FILE_NAME.sub("-", text or "").strip("-.") or fallback

@@ -37,3 +37,12 @@ def test_search_document_pads_words_for_prefix_matching():
 def test_search_terms_are_folded_unique_and_capped():
     assert search_terms("Ký  số ký") == ["ky", "so"]
     assert len(search_terms(" ".join(f"w{i}" for i in range(20)))) == 8
+
+
+def test_file_name_parts_keep_only_what_every_system_accepts():
+    from lms.text import file_name_part
+
+    assert file_name_part("MS-X-SONHA", "don-vi") == "MS-X-SONHA"
+    assert file_name_part('A 01/"x"', "0") == "A-01-x"
+    assert file_name_part("../Xã", "don-vi") == "X"
+    assert file_name_part("…", "don-vi") == file_name_part(None, "don-vi") == "don-vi"

@@ -22,7 +22,6 @@
 
 import csv
 import io
-import re
 import shutil
 import tempfile
 import zipfile
@@ -36,7 +35,7 @@ from lms import jobs
 from lms.celery import enqueue_on_commit
 from lms.people.csv_safety import safe_cell
 from lms.people.scopes import scope_for, visible_units
-from lms.text import vi_slugify
+from lms.text import file_name_part, vi_slugify
 
 from . import hr
 from .models import Certificate, CertificateArchive
@@ -47,7 +46,6 @@ CHUNK = 500
 COPY_BUFFER = 1024 * 1024
 ARCHIVE_KEEP = jobs.KEEP
 MANIFEST_NAME = "danh-sach.csv"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 FIELDS = (
     "pk",
@@ -105,14 +103,10 @@ def certificates(archive):
     return hr.search(archive.requested_by, filters).order_by("official__unit__path", "year", "number").values(*FIELDS)
 
 
-def _safe_part(text, fallback):
-    return _UNSAFE.sub("-", text or "").strip("-.") or fallback
-
-
 def member_name(row):
-    unit = _safe_part(row["official__unit__code"], "don-vi")
+    unit = file_name_part(row["official__unit__code"], "don-vi")
     holder = vi_slugify(row["holder_name"])[:60].strip("-") or "chung-nhan"
-    return f"{unit}/{_safe_part(row['serial'], str(row['pk']))}-{holder}.pdf"
+    return f"{unit}/{file_name_part(row['serial'], str(row['pk']))}-{holder}.pdf"
 
 
 def _manifest_header():
@@ -196,7 +190,7 @@ def _build(archive):
                 shutil.copyfileobj(manifest_file, member, COPY_BUFFER)
         target.seek(0)
         archive.file.save(
-            f"chung-nhan-{_safe_part(archive.unit.code, 'don-vi')}-{archive.pk}.zip", File(target), save=False
+            f"chung-nhan-{file_name_part(archive.unit.code, 'don-vi')}-{archive.pk}.zip", File(target), save=False
         )
     return jobs.finish(archive, total)
 

@@ -381,6 +381,22 @@ def render_pdf(certificate, template):
 
 
 def _render(certificate, template, html, resources):
+    return html_to_pdf(
+        html,
+        f"certificate {certificate.serial}",
+        meta={
+            "title": f"{template.title} {certificate.serial}",
+            "author": certificate.issuer_name,
+            "subject": certificate.course_title,
+        },
+        resources=resources,
+    )
+
+
+def html_to_pdf(html, what, meta=None, resources=None):
+    """``html`` as PDF bytes through xhtml2pdf, one document at a time, with our fonts and the
+    named ``resources`` and nothing from outside (``_link_callback``). ``what`` names the
+    document in the ``RenderError`` raised when xhtml2pdf fails."""
     from xhtml2pdf import pisa
 
     output = io.BytesIO()
@@ -392,14 +408,10 @@ def _render(certificate, template, html, resources):
                 encoding="utf-8",
                 link_callback=lambda uri, rel: _link_callback(uri, rel, resources),
                 resource_policy=_resource_policy(),
-                context_meta={
-                    "title": f"{template.title} {certificate.serial}",
-                    "author": certificate.issuer_name,
-                    "subject": certificate.course_title,
-                },
+                context_meta=meta or {},
             )
     except Exception as error:  # xhtml2pdf raises what its parsers raise
-        raise RenderError(f"Cannot render certificate {certificate.serial}: {error}") from error
+        raise RenderError(f"Cannot render {what}: {error}") from error
     if status.err:
-        raise RenderError(f"Cannot render certificate {certificate.serial}: {status.err} error(s)")
+        raise RenderError(f"Cannot render {what}: {status.err} error(s)")
     return output.getvalue()

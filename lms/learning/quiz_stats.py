@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
-from lms.people.csv_safety import safe_cell
+from lms.people.csv_safety import safe_cell, sheet_cell
 
 from .models import AttemptAnswer, QuizAttempt
 
@@ -258,26 +258,16 @@ def csv_bytes(stats):
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _sheet_cell(value):
-    """A cell openpyxl will store as text, never as a formula, and without control characters
-    that would make it refuse the workbook."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return safe_cell(value)
-
-
 def _sheet(workbook, title, header, rows, first=False):
     from openpyxl.styles import Font
 
     sheet = workbook.active if first else workbook.create_sheet()
     sheet.title = SHEET_TITLE_FORBIDDEN.sub("", title)[:31]  # what Excel allows in a sheet name
-    sheet.append([_sheet_cell(value) for value in header])
+    sheet.append([sheet_cell(value) for value in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_sheet_cell(value) for value in row])
+        sheet.append([sheet_cell(value) for value in row])
     return sheet
 
 

@@ -41,8 +41,9 @@ from django.utils.translation import gettext as _
 
 from lms import jobs
 from lms.celery import enqueue_on_commit
-from lms.people.csv_safety import safe_cell
+from lms.people.csv_safety import sheet_cell
 from lms.people.models import OrgUnit, PositionGroup
+from lms.text import file_name_part
 
 from . import aggregation, records, xlsx_stream
 from .cube import Filters
@@ -161,15 +162,8 @@ class _Dates(dict):
 
 
 def _text(value):
-    """A text cell, the same in CSV and XLSX: without the control characters that XML cannot carry
-    (checked cheaply first: almost every name is printable), and never read as a formula."""
-    if not value:
-        return ""
-    if not value.isprintable():
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return safe_cell(value)
+    """A text cell, the same in CSV and XLSX (``csv_safety.sheet_cell``); nothing for None."""
+    return sheet_cell(value or "")
 
 
 def rows(roots, filters=None, list_name="all", day=None):
@@ -240,7 +234,11 @@ def expected_rows(roots, filters=None, list_name="all", day=None):
     """The number of rows, as the dashboard shows it (from the tallies, not a count of the rows)."""
     if not roots:
         return 0
-    numbers = aggregation.summary(roots, filters, today=day)
+    return count_of(aggregation.summary(roots, filters, today=day), list_name)
+
+
+def count_of(numbers, list_name):
+    """How many rows the list ``list_name`` has, from a summary's ``Numbers``."""
     return numbers.enrolled if list_name == "all" else getattr(numbers, list_name)
 
 
@@ -403,7 +401,7 @@ def _build(export):
 
 def filename(export):
     where = export.unit.code if export.unit else "tat-ca"
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in where or "don-vi")
+    safe = file_name_part(where, "don-vi")
     stamp = (export.created_at or datetime.datetime.now(tz=zone())).astimezone(zone())
     return f"danh-sach-{export.list_name.replace('_', '-')}-{safe}-{stamp:%Y%m%d}-{export.pk}.{export.format}"
 

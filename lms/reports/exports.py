@@ -11,7 +11,7 @@ import io
 
 from django.utils.translation import gettext as _
 
-from lms.people.csv_safety import safe_cell
+from lms.people.csv_safety import safe_cell, sheet_cell
 
 TABLES = ("unit", "group", "course", "month")
 
@@ -66,15 +66,6 @@ def csv_bytes(header, rows):
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _sheet_cell(value):
-    """Text openpyxl stores as text, never as a formula, without the control characters it refuses."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return safe_cell(value)
-
-
 def xlsx_bytes(title, header, rows, scope_line=""):
     """One sheet: an optional line saying what was reported (unit and filters), then the table."""
     from openpyxl import Workbook
@@ -84,14 +75,14 @@ def xlsx_bytes(title, header, rows, scope_line=""):
     sheet = workbook.active
     sheet.title = "".join(c for c in str(title) if c not in "[]:*?/\\")[:31] or "Sheet"
     if scope_line:
-        sheet.append([_sheet_cell(scope_line)])
+        sheet.append([sheet_cell(scope_line)])
         sheet["A1"].font = Font(bold=True)
-    sheet.append([_sheet_cell(value) for value in header])
+    sheet.append([sheet_cell(value) for value in header])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     header_row = sheet.max_row
     for row in rows:
-        sheet.append([_sheet_cell(value) for value in row])
+        sheet.append([sheet_cell(value) for value in row])
     sheet.column_dimensions["A"].width = 42
     for letter in "BCDEFGH":
         sheet.column_dimensions[letter].width = 14

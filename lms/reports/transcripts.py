@@ -8,12 +8,11 @@ on the HR page and as an A4 PDF.
     rather than in progress or not started; certificate statuses are
     ``certificates.verification.certificate_status``.
 ``transcript_pdf(official, day=None) -> bytes``
-    The PDF, in the active language, with the DejaVu fonts embedded through the certificate
-    renderer's link callback and resource policy (Vietnamese needs them: Helvetica has no glyphs
-    for it). Raises ``certificates.rendering.RenderError`` if xhtml2pdf fails.
+    The PDF, in the active language, through the certificate renderer's ``html_to_pdf``, which
+    embeds the DejaVu fonts (Vietnamese needs them: Helvetica has no glyphs for it). Raises
+    ``certificates.rendering.RenderError`` if xhtml2pdf fails.
 """
 
-import io
 from dataclasses import dataclass
 
 from django.db.models import Case, F, Max, Q, Value, When
@@ -101,20 +100,6 @@ def transcript(official, day=None):
 
 
 def transcript_pdf(official, day=None):
-    from xhtml2pdf import pisa
-
     html = render_to_string(PDF_TEMPLATE, {"transcript": transcript(official, day), "pdf": True})
-    output = io.BytesIO()
     meta = {"title": str(_("Training record")), "subject": official.full_name}
-    with rendering._render_lock, rendering._binary_streams():
-        result = pisa.CreatePDF(
-            html,
-            dest=output,
-            encoding="utf-8",
-            link_callback=rendering._link_callback,
-            resource_policy=rendering._resource_policy(),
-            context_meta=meta,
-        )
-    if result.err:
-        raise rendering.RenderError(f"Cannot render the training record of official {official.pk}")
-    return output.getvalue()
+    return rendering.html_to_pdf(html, f"the training record of official {official.pk}", meta)

@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from lms.people.models import OrgUnit
 from lms.people.views_hr import hr_required
 
 from . import aggregation, export_jobs
 from .forms import DashboardFilterForm
 from .models import ReportExport
+from .views import _selection
 
 
 class ExportForm(forms.Form):
@@ -22,25 +22,10 @@ class ExportForm(forms.Form):
     format = forms.ChoiceField(label=_("File format"), choices=ReportExport.FORMATS, initial="csv")
 
 
-def _scope(request):
-    """The user's subtrees and the unit of ``?unit=`` (None: all of them); 404 for a unit that is
-    unknown, closed or not theirs."""
-    roots = aggregation.roots_for_user(request.user)
-    raw = request.GET.get("unit", "").strip()
-    if not raw:
-        return roots, None
-    unit = OrgUnit.objects.filter(pk=int(raw), valid_to__isnull=True).first() if raw.isdigit() else None
-    if unit is None or not aggregation.is_within(unit, roots):
-        raise Http404
-    return roots, unit
-
-
 @hr_required()
 @require_http_methods(["GET", "POST"])
 def export_start(request):
-    roots, unit = _scope(request)
-    units = [unit] if unit else roots
-    filter_form = DashboardFilterForm(request.GET)
+    roots, unit, filter_form, units = _selection(request)  # a unit not theirs is a 404
     filters = filter_form.filters()
     if request.method == "POST":
         form = ExportForm(request.POST)
@@ -64,8 +49,7 @@ def export_start(request):
             }
         )
     numbers = aggregation.summary(units, filters) if units else aggregation.Numbers()
-    counts = {name: (numbers.enrolled if name == "all" else getattr(numbers, name)) for name in export_jobs.LISTS}
-    choices = [(value, label, counts[value]) for value, label in ReportExport.LISTS.items()]
+    choices = [(value, label, export_jobs.count_of(numbers, value)) for value, label in ReportExport.LISTS.items()]
     return render(
         request,
         "reports/exports/start.html",

@@ -3,7 +3,6 @@ started" numbers (same units, drill-down and filters as the dashboard, 404 outsi
 subtrees), and the training record of one official, on screen and as a PDF. Thin: the lines come
 from ``lists``, the record from ``transcripts``."""
 
-import re
 from urllib.parse import urlencode
 
 from django import forms
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET
 from lms.learning.models import Enrollment
 from lms.people.scopes import visible_officials
 from lms.people.views_hr import hr_required
+from lms.text import file_name_part
 
 from . import lists, transcripts
 from .views import _page_context, _selection
@@ -74,6 +74,6 @@ def transcript(request, pk):
 def transcript_pdf(request, pk):
     official = _official(request, pk)
     response = HttpResponse(transcripts.transcript_pdf(official), content_type="application/pdf")
-    code = re.sub(r"[^A-Za-z0-9._-]+", "-", official.employee_code).strip("-") or str(official.pk)
+    code = file_name_part(official.employee_code, str(official.pk))
     response["Content-Disposition"] = f'inline; filename="qua-trinh-dao-tao-{code}.pdf"'
     return response
