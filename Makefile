@@ -21,11 +21,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 
 deps: $(VENV)/.dev
 
+# Links in e-mails and certificates (QR codes) point at the address the demo is served on.
 demo: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	WAGTAILADMIN_BASE_URL=http://$(HOST):$(PORT) $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	WAGTAILADMIN_BASE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest

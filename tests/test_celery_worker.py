@@ -40,9 +40,11 @@ def redis_broker():
 
 
 @contextlib.contextmanager
-def running_worker(broker, tmp_path, celery_conf, **extra_env):
-    """A real worker process on a queue of its own at ``broker``; yields (process, mail directory)."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+def running_worker(broker, tmp_path, celery_conf, queue=None, module="celery", **extra_env):
+    """A real worker process on a queue of its own at ``broker`` (or on ``queue``, to share one);
+    yields (process, mail directory). ``module`` is what ``python -m`` runs with the worker's
+    arguments (``tests.slow_worker`` slows chosen functions down)."""
+    queue = queue or f"test-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
     env = dict(
         os.environ,
@@ -55,7 +57,7 @@ def running_worker(broker, tmp_path, celery_conf, **extra_env):
         **extra_env,
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "lms", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO"],
+        [sys.executable, "-m", module, "-A", "lms", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO"],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -63,10 +65,12 @@ def running_worker(broker, tmp_path, celery_conf, **extra_env):
         text=True,
     )
     celery_conf(task_always_eager=False, broker_url=broker, task_default_queue=queue)
+    process.queue = queue
     try:
         yield process, mail_dir
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             output, _ = process.communicate(timeout=20)
         except subprocess.TimeoutExpired:

@@ -14,3 +14,9 @@ class CertificatesConfig(AppConfig):
         from .receivers import issue_on_completion
 
         enrollment_completed.connect(issue_on_completion, dispatch_uid="certificates.issue_on_completion")
+
+        from lms.core import jobs
+
+        from . import archive, models, tasks
+
+        jobs.file_stage(archive.STAGE, models.CertificateArchive, tasks.build_certificate_archive)

@@ -31,8 +31,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms import jobs
 from lms.celery import enqueue_on_commit
+from lms.core import jobs
 from lms.people.csv_safety import safe_cell
 from lms.people.scopes import scope_for, visible_units
 from lms.text import file_name_part, vi_slugify
@@ -46,6 +46,7 @@ CHUNK = 500
 COPY_BUFFER = 1024 * 1024
 ARCHIVE_KEEP = jobs.KEEP
 MANIFEST_NAME = "danh-sach.csv"
+STAGE = "certificate-archive"
 
 FIELDS = (
     "pk",
@@ -156,8 +157,9 @@ class _Row:
         self.expires_on = row["expires_on"]
 
 
-def build(archive_id):
-    return jobs.build(CertificateArchive, archive_id, _build)
+def build(archive_id, task=None):
+    """The task's body: claim the archive, write it (``jobs.build``)."""
+    return jobs.build(jobs.stage(STAGE), archive_id, _build, task)
 
 
 def _build(archive):
@@ -195,16 +197,9 @@ def _build(archive):
     return jobs.finish(archive, total)
 
 
-def mark_failed(archive_id, error):
-    jobs.mark_failed(CertificateArchive, archive_id, error)
-
-
 delete = jobs.delete
 
 
 def prune(now=None):
-    """Delete old archives; re-enqueue requests that waited too long (their task was lost); fail
-    builds that stopped long ago (their worker died), so that their requester may ask again."""
-    from .tasks import build_certificate_archive
-
-    return jobs.prune(CertificateArchive, build_certificate_archive, now, keep=ARCHIVE_KEEP)
+    """Delete old archives (stalled and lost ones are the sweeper's: ``jobs.sweep``)."""
+    return jobs.prune(CertificateArchive, now, keep=ARCHIVE_KEEP)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
-from lms.jobs import FileJob, per_user
+from lms.core.jobs import FileJob, per_user
 from lms.text import search_document
 
 # What a template's body may say, and what each placeholder stands for (shown as help text).

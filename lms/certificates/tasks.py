@@ -29,7 +29,6 @@ from django.db import DatabaseError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from lms import jobs
 from lms.learning.models import Enrollment
 
 from . import expiry, notifications, services
@@ -121,16 +120,16 @@ def issue_missing_certificates():
 
 @shared_task(bind=True, max_retries=3)
 def build_certificate_archive(self, archive_id):
-    """Build an HR user's ZIP of a unit's certificates (``archive.build``); retried on database
-    and storage errors, then marked failed for the requester to see."""
+    """Build an HR user's ZIP of a unit's certificates (``archive.build``: claimed, beating,
+    retried on database and storage errors, then marked failed for the requester to see)."""
     from . import archive
 
-    return jobs.run_task(self, archive.build, archive.mark_failed, archive_id, RETRY_ON)
+    return archive.build(archive_id, self)
 
 
 @shared_task
 def prune_certificate_archives():
-    """Beat (hourly): delete archives older than ``archive.ARCHIVE_KEEP``; re-enqueue lost requests."""
+    """Beat (hourly): delete archives older than ``archive.ARCHIVE_KEEP``."""
     from . import archive
 
     return archive.prune()

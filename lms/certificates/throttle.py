@@ -10,12 +10,17 @@ from django.utils.translation import gettext as _
 from lms.client_ip import client_ip
 
 
-def rate_limited(scope, limit, window=60):
-    """Allow ``limit`` requests per ``window`` seconds per visitor address; then a translated 429."""
+def rate_limited(scope, limit, window=60, methods=None):
+    """Allow ``limit`` requests per ``window`` seconds per visitor address; then a translated 429.
+    With ``methods`` (e.g. ``("POST",)``) only requests of those methods are counted and refused;
+    the others (a GET of the form) always pass."""
+    counted = {method.upper() for method in methods} if methods else None
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
+            if counted is not None and request.method not in counted:
+                return view(request, *args, **kwargs)
             key = f"ratelimit:{scope}:{client_ip(request)}"
             cache.add(key, 0, window)
             try:

@@ -8,11 +8,17 @@ API
     the bottom line: signed, intact, covering the whole file, trusted by our root(s), and the
     exact file of a certificate we issued (by SHA-256, any revision). Whether that certificate is
     still valid is ``result.status`` (valid / expired / revoked / superseded): a revoked
-    certificate's PDF is still an authentic PDF.
+    certificate's PDF is still an authentic PDF. ``result.valid`` is both at once (an authentic
+    file of a certificate that is valid today): the only case a page may call "valid".
+    ``result.replacement`` is what replaced a superseded certificate (``replacement_of``).
 ``certificate_status(certificate, today=None) -> Status``
     revoked (whatever else holds), else superseded (a newer revision, or the certificate of a
     later recertification, replaced it), else expired
     (``expires_on`` before ``today``), else valid. ``today`` defaults to the local date.
+``replacement_of(certificate) -> Certificate | None``
+    What replaced a superseded certificate: after a reissue, the current revision with the same
+    serial; after a recertification, the current certificate of the same enrolment. None for a
+    current certificate (or when nothing current is left).
 ``find_by_code(code)`` / ``find_by_sha256(hex)``
     The certificate a QR code or a file points at (or None).
 """
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 
 from django.db import models
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +47,7 @@ class Status(models.TextChoices):
     SUPERSEDED = "superseded", _("Replaced by a newer certificate")
 
 
-def certificate_status(certificate, today=None):
+def certificate_status(certificate, today=None) -> Status:
     today = today or timezone.localdate()
     if certificate.revoked_at is not None:
         return Status.REVOKED
@@ -49,6 +56,21 @@ def certificate_status(certificate, today=None):
     if certificate.expires_on is not None and certificate.expires_on < today:
         return Status.EXPIRED
     return Status.VALID
+
+
+def replacement_of(certificate: Certificate) -> Certificate | None:
+    """The certificate that replaced ``certificate``, if it was superseded: the current revision
+    with the same serial (a reissue), else the current certificate of the same enrolment (a
+    recertification, or a reissued revision since recertified). None for a current certificate."""
+    if certificate.is_current:
+        return None
+    return (
+        Certificate.objects.filter(is_current=True)
+        .filter(Q(serial=certificate.serial) | Q(enrollment_id=certificate.enrollment_id))
+        .exclude(pk=certificate.pk)
+        .order_by(Case(When(serial=certificate.serial, then=Value(0)), default=Value(1)), "-issued_on", "-pk")
+        .first()
+    )
 
 
 def find_by_code(code):
@@ -89,11 +111,17 @@ class VerificationResult:
     signed_at: object = None  # datetime the signer reported, if any
     certificate: Certificate | None = None  # the revision whose PDF has this SHA-256
     status: Status | None = None  # that certificate's status
+    replacement: Certificate | None = None  # what replaced it, when it was superseded
     details: list = field(default_factory=list)  # technical notes, for logs and support
 
     @property
     def ok(self):
         return self.reason == Reason.OK
+
+    @property
+    def valid(self):
+        """Both statements hold: the file is authentic and its certificate is valid today."""
+        return self.ok and self.status == Status.VALID
 
     @property
     def message(self):
@@ -168,6 +196,8 @@ def _verify(pdf_bytes, today):
     result.certificate = find_by_sha256(result.sha256)
     if result.certificate is not None:
         result.status = certificate_status(result.certificate, today)
+        if result.status == Status.SUPERSEDED:
+            result.replacement = replacement_of(result.certificate)
     if b"%PDF-" not in pdf_bytes[:1024]:
         result.reason = Reason.NOT_PDF
         return result

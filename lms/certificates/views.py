@@ -31,11 +31,13 @@ def verify_code(request, code):
     if certificate is None:
         return render(request, "certificates/verify_code.html", context, status=404)
     context["status"] = verification.certificate_status(certificate)
+    if context["status"] == verification.Status.SUPERSEDED:
+        context["replacement"] = verification.replacement_of(certificate)
     return render(request, "certificates/verify_code.html", context)
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limited("verify-upload", limit=20)
+@rate_limited("verify-upload", limit=20, methods=("POST",))  # uploads, not views of the form
 def verify_upload(request):
     result = None
     form = VerifyUploadForm(request.POST, request.FILES) if request.method == "POST" else VerifyUploadForm()

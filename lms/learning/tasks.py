@@ -1,15 +1,8 @@
 """Thin Celery wrappers around learning services."""
 
-import datetime
 import smtplib
 
 from celery import shared_task
-from django.utils import timezone
-
-from . import notifications
-from .models import Enrollment
-
-NOTIFY_GRACE = datetime.timedelta(minutes=10)
 
 
 @shared_task(
@@ -18,26 +11,18 @@ NOTIFY_GRACE = datetime.timedelta(minutes=10)
     max_retries=8,
 )
 def send_completion_email(enrollment_id):
-    """Send the completion e-mail once: enrolments already notified are skipped."""
-    enrollment = (
-        Enrollment.objects.select_related("official__user")
-        .filter(pk=enrollment_id, completed_at__isnull=False, completion_notified_at__isnull=True)
-        .first()
-    )
-    if enrollment is None:
-        return False
-    notifications.send_completion_email(enrollment)
-    Enrollment.objects.filter(pk=enrollment_id).update(completion_notified_at=timezone.now())
-    return True
+    """Send the completion e-mail once (``notifications.notify_completed``)."""
+    from .notifications import notify_completed
+
+    return notify_completed(enrollment_id)
 
 
 @shared_task
 def send_pending_completion_emails():
     """Sweeper: catch completions whose e-mail task was lost (e.g. the broker was down)."""
-    cutoff = timezone.now() - NOTIFY_GRACE
-    pending = Enrollment.objects.filter(completed_at__lt=cutoff, completion_notified_at__isnull=True).values_list(
-        "pk", flat=True
-    )[:1000]
+    from .notifications import completions_to_notify
+
+    pending = completions_to_notify()
     for enrollment_id in pending:
         send_completion_email.delay(enrollment_id)
     return len(pending)

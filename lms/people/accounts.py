@@ -39,3 +39,11 @@ def send_password_links(user_ids, chunk=500):
             if messages:
                 sent += get_connection().send_messages(messages) or 0
     return sent
+
+
+def send_links_for_batch(batch_id: int) -> int:
+    """The links of the accounts an applied import created (nothing for an unknown batch)."""
+    from .models import ImportBatch
+
+    batch = ImportBatch.objects.filter(pk=batch_id).only("report").first()
+    return send_password_links(batch.report.get("created_user_ids", [])) if batch else 0

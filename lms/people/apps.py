@@ -6,3 +6,8 @@ class PeopleConfig(AppConfig):
     name = "lms.people"
     label = "people"
     verbose_name = _("People")
+
+    def ready(self):
+        from .imports import service
+
+        service.register_stages()

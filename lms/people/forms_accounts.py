@@ -1,8 +1,10 @@
 """Forms of the account pages."""
 
 import unicodedata
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,12 @@ class OfficialPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(
         label=_("E-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
+
+    def save(self, **kwargs):
+        # The link goes to the configured public address, never to the Host the request came with.
+        public = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+        kwargs.update(domain_override=public.netloc, use_https=public.scheme == "https")
+        return super().save(**kwargs)
 
     def get_users(self, email):
         User = get_user_model()

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from lms.core.jobs import Tracked
+
 
 class PositionGroup(models.Model):
     """A group of positions HR reports on (leaders, IT specialists…): a list, not an enum."""
@@ -152,8 +154,9 @@ def _private_storage():
     return storages["private"]
 
 
-class ImportBatch(models.Model):
-    """One uploaded file of officials: validated in a dry run, then applied all at once."""
+class ImportBatch(Tracked):
+    """One uploaded file of officials: validated in a dry run, then applied all at once. Each
+    step is a background job stage (``lms.core.jobs``): claimed, beating, swept."""
 
     class Status(models.TextChoices):
         VALIDATING = "validating", _("Checking")

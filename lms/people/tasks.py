@@ -2,32 +2,25 @@
 
 from celery import shared_task
 
-from .models import ImportBatch
 
-
-@shared_task
-def validate_import(batch_id):
+@shared_task(bind=True, max_retries=3)
+def validate_import(self, batch_id):
+    """The dry run of an uploaded file (``service.run_validation``)."""
     from .imports import service
 
-    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
-    if batch and batch.status == ImportBatch.Status.VALIDATING:
-        service.validate(batch)
+    return service.run_validation(batch_id, self)
 
 
-@shared_task(acks_late=True)
-def apply_import(batch_id):
+@shared_task(bind=True, max_retries=3)
+def apply_import(self, batch_id):
+    """The apply of a confirmed file, in one transaction (``service.run_apply``)."""
     from .imports import service
 
-    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
-    if batch and batch.status == ImportBatch.Status.APPLYING:
-        service.apply(batch)
+    return service.run_apply(batch_id, self)
 
 
 @shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
 def send_account_emails(batch_id):
     from . import accounts
 
-    batch = ImportBatch.objects.filter(pk=batch_id).first()
-    if batch:
-        return accounts.send_password_links(batch.report.get("created_user_ids", []))
-    return 0
+    return accounts.send_links_for_batch(batch_id)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("nhap/", views_hr.import_start, name="import_start"),
     path("nhap/<int:pk>/", views_hr.import_detail, name="import_detail"),
     path("nhap/<int:pk>/xac-nhan/", views_hr.import_confirm, name="import_confirm"),
+    path("nhap/<int:pk>/kiem-tra-lai/", views_hr.import_retry, name="import_retry"),
     path("nhap/mau.csv", views_hr.import_template, {"fmt": "csv"}, name="import_template_csv"),
     path("nhap/mau.xlsx", views_hr.import_template, {"fmt": "xlsx"}, name="import_template_xlsx"),
 ]

@@ -152,7 +152,15 @@ def import_detail(request, pk):
     done = service.progress(batch)
     percent = round(100 * done / batch.total_rows) if batch.total_rows else 0
     return render(
-        request, "people/hr/import_detail.html", {"batch": batch, "working": working, "done": done, "percent": percent}
+        request,
+        "people/hr/import_detail.html",
+        {
+            "batch": batch,
+            "working": working,
+            "done": done,
+            "percent": percent,
+            "deactivate": (batch.report or {}).get("deactivate"),
+        },
     )
 
 
@@ -161,7 +169,18 @@ def import_detail(request, pk):
 def import_confirm(request, pk):
     batch = _own_batch(request, pk)
     try:
-        service.confirm(batch, request.user)
+        service.confirm(batch, request.user, request.POST.get("deactivate_count"))
+    except service.ImportRefused as error:
+        messages.error(request, str(error))
+    return redirect("people:import_detail", pk=batch.pk)
+
+
+@hr_required(manage=True)
+@require_POST
+def import_retry(request, pk):
+    batch = _own_batch(request, pk)
+    try:
+        service.retry(batch, request.user)
     except service.ImportRefused as error:
         messages.error(request, str(error))
     return redirect("people:import_detail", pk=batch.pk)

@@ -12,3 +12,9 @@ class ReportsConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
+
+        from lms.core import jobs
+
+        from . import export_jobs, models, tasks
+
+        jobs.file_stage(export_jobs.STAGE, models.ReportExport, tasks.build_report_export)

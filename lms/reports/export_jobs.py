@@ -39,8 +39,8 @@ from django.db.models import Case, IntegerField, Value, When
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
-from lms import jobs
 from lms.celery import enqueue_on_commit
+from lms.core import jobs
 from lms.people.csv_safety import sheet_cell
 from lms.people.models import OrgUnit, PositionGroup
 from lms.text import file_name_part
@@ -372,8 +372,12 @@ def write_xlsx(handle, lines, progress=None, title=None):
     )
 
 
-def build(export_id):
-    return jobs.build(ReportExport, export_id, _build)
+STAGE = "report-export"
+
+
+def build(export_id, task=None):
+    """The task's body: claim the export, write it (``jobs.build``)."""
+    return jobs.build(jobs.stage(STAGE), export_id, _build, task)
 
 
 def _build(export):
@@ -406,11 +410,6 @@ def filename(export):
     return f"danh-sach-{export.list_name.replace('_', '-')}-{safe}-{stamp:%Y%m%d}-{export.pk}.{export.format}"
 
 
-def mark_failed(export_id, error):
-    jobs.mark_failed(ReportExport, export_id, error)
-
-
 def prune(now=None):
-    from .tasks import build_report_export
-
-    return jobs.prune(ReportExport, build_report_export, now)
+    """Delete old exports (stalled and lost ones are the sweeper's: ``jobs.sweep``)."""
+    return jobs.prune(ReportExport, now)

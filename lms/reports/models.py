@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.certificates.models import _private_storage
-from lms.jobs import FileJob, per_user
+from lms.core.jobs import FileJob, per_user
 
 
 class UnitRollup(models.Model):

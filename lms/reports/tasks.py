@@ -1,13 +1,8 @@
 """Thin Celery wrappers around the report maintenance and the row-level exports."""
 
 from celery import shared_task
-from django.db import DatabaseError
-
-from lms import jobs
 
 from . import maintenance
-
-RETRY_ON = (DatabaseError, OSError)
 
 
 @shared_task
@@ -18,16 +13,16 @@ def compact_due_tallies():
 
 @shared_task(bind=True, max_retries=3)
 def build_report_export(self, export_id):
-    """Build an HR user's CSV/XLSX of the enrolments behind a number (``export_jobs.build``);
-    retried on database and storage errors, then marked failed for the requester to see."""
+    """Build an HR user's CSV/XLSX of the enrolments behind a number (``export_jobs.build``:
+    claimed, beating, retried on database and storage errors, then marked failed)."""
     from . import export_jobs
 
-    return jobs.run_task(self, export_jobs.build, export_jobs.mark_failed, export_id, RETRY_ON)
+    return export_jobs.build(export_id, self)
 
 
 @shared_task
 def prune_report_exports():
-    """Beat (hourly): delete exports older than ``jobs.KEEP``; re-enqueue lost requests."""
+    """Beat (hourly): delete exports older than ``jobs.KEEP``."""
     from . import export_jobs
 
     return export_jobs.prune()

@@ -35,6 +35,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "lms.core",
     "lms.people",
     "lms.learning",
     "lms.certificates",
@@ -184,6 +185,8 @@ EMAIL_PORT = int(env("DJANGO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+# Seconds before a silent SMTP server fails the send: the sent-once e-mails hold a row lock meanwhile.
+EMAIL_TIMEOUT = int(env("DJANGO_EMAIL_TIMEOUT", "30"))
 EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "Công chức số <no-reply@congchucso.local>")
 
@@ -234,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.reports.tasks.compact_due_tallies",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Background jobs whose worker died are sent again or marked failed (lms.core.jobs).
+    "sweep-stalled-jobs": {
+        "task": "lms.core.tasks.sweep_stalled_jobs",
+        "schedule": crontab(minute="*"),
+    },
     "prune-certificate-archives": {
         "task": "lms.certificates.tasks.prune_certificate_archives",
         "schedule": crontab(minute=5),
@@ -244,8 +252,21 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Background jobs (lms.core.jobs): a running job stamps its row every JOBS_HEARTBEAT_SECONDS; one
+# silent for JOBS_STALE_SECONDS is sent again, and failed after JOBS_MAX_ATTEMPTS attempts; one never
+# picked up is sent again after JOBS_LOST_SECONDS.
+JOBS_HEARTBEAT_SECONDS = float(env("JOBS_HEARTBEAT_SECONDS", "15"))
+JOBS_STALE_SECONDS = float(env("JOBS_STALE_SECONDS", "90"))
+JOBS_LOST_SECONDS = float(env("JOBS_LOST_SECONDS", "240"))
+JOBS_MAX_ATTEMPTS = int(env("JOBS_MAX_ATTEMPTS", "3"))
+# The import's dry run warns loudly when a file would deactivate more than this share of a unit.
+IMPORT_DEACTIVATE_WARN_SHARE = float(env("IMPORT_DEACTIVATE_WARN_SHARE", "0.2"))
+
 WAGTAIL_SITE_NAME = "Công chức số"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The public address, the only one e-mails, password links and certificate QR codes use (never
+# the request's Host). Required in production; `make demo` sets it to the address it serves on
+# (http://$(HOST):$(PORT)); the default only fits a bare `manage.py runserver`. No trailing "/".
+WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
@@ -285,3 +306,4 @@ LOGGING["loggers"] = {
     "wagtail": {"level": env("WAGTAIL_LOG_LEVEL", "WARNING")},
     "axes": {"level": env("AXES_LOG_LEVEL", "WARNING")},  # failed logins and lockouts; not every success
 }
+

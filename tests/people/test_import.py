@@ -11,8 +11,8 @@ from openpyxl import Workbook, load_workbook
 
 from lms.people.imports import reader, service
 from lms.people.imports.columns import COLUMNS
-from lms.people.models import HRScope, ImportBatch, Official, Placement
-from tests.factories import OfficialFactory, PositionGroupFactory, UserFactory, make_unit
+from lms.people.models import ImportBatch, Official, Placement
+from tests.factories import OfficialFactory, UserFactory, make_unit
 
 HEADERS = [column.header for column in COLUMNS]
 
@@ -53,37 +53,6 @@ def xlsx_file(rows):
     return SimpleUploadedFile("can-bo.xlsx", buffer.getvalue())
 
 
-@pytest.fixture
-def units(db):
-    province = make_unit(name="Tỉnh Minh Sơn", kind="province", code="TINH")
-    return {
-        "province": province,
-        "a": make_unit(province, name="Xã Đồng Tâm", code="XA-A"),
-        "b": make_unit(province, name="Xã Hòa Bình", code="XA-B"),
-    }
-
-
-@pytest.fixture
-def group(db):
-    return PositionGroupFactory(code="cong-chuc", name="Công chức")
-
-
-def hr_of(unit, username):
-    user = UserFactory(username=username)
-    HRScope.objects.create(user=user, unit=unit)
-    return user
-
-
-@pytest.fixture
-def hr_a(units, group):
-    return hr_of(units["a"], "hr-a")
-
-
-@pytest.fixture
-def hr_b(units, group):
-    return hr_of(units["b"], "hr-b")
-
-
 def upload(client, user, file, django_capture_on_commit_callbacks, **extra):
     client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -92,9 +61,9 @@ def upload(client, user, file, django_capture_on_commit_callbacks, **extra):
     return ImportBatch.objects.latest("pk")
 
 
-def confirm(client, batch, django_capture_on_commit_callbacks):
+def confirm(client, batch, django_capture_on_commit_callbacks, **data):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("people:import_confirm", args=[batch.pk]))
+        response = client.post(reverse("people:import_confirm", args=[batch.pk]), data)
     assert response.status_code == 302
     batch.refresh_from_db()
     return batch
@@ -227,7 +196,8 @@ def test_update_move_and_deactivate_missing(client, hr_a, units, group, django_c
     rows = [row("CB-001", name="Tên Mới", unit="XA-A-1"), row("CB-004", name="Giữ Nguyên")]
     batch = upload(client, hr_a, csv_file(rows), django_capture_on_commit_callbacks, deactivate_missing="on")
     assert batch.report["counts"] == {"create": 0, "update": 1, "unchanged": 1, "error": 0}
-    confirm(client, batch, django_capture_on_commit_callbacks)
+    assert batch.report["deactivate"]["count"] == 1
+    confirm(client, batch, django_capture_on_commit_callbacks, deactivate_count="1")
     stays.refresh_from_db()
     assert (stays.full_name, stays.unit_id) == ("Tên Mới", sub.pk)
     history = list(stays.placements.order_by("started_on").values_list("unit_id", "ended_on"))

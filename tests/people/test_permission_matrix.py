@@ -69,6 +69,13 @@ MATRIX = [
         "post",
         [302, 403, 403, 302, 404, 302],
     ),
+    (
+        "check A again",
+        lambda w: reverse("people:import_retry", args=[w["batch"].pk]),
+        "post",
+        [302, 403, 403, 302, 404, 302],
+    ),
+    ("check A again by GET", lambda w: reverse("people:import_retry", args=[w["batch"].pk]), "get", [302, 403, 403, 405, 405, 405]),
     # Wagtail answers a refused admin page with a redirect to the admin home (or to its login).
     ("admin officials", lambda w: reverse("official:index"), "get", [302, 302, 302, 302, 302, 200]),
     (

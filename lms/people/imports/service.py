@@ -1,7 +1,20 @@
-"""Import workflow: upload → dry run (validate) → confirm → apply in one transaction → e-mail links."""
+"""Import workflow: upload → dry run (validate) → confirm → apply in one transaction → e-mail links.
+
+Both background steps are stages of ``lms.core.jobs`` (``VALIDATION`` and ``APPLY``): a worker
+claims the batch, beats while it works, and the sweeper sends it again or fails it if the worker
+dies. The apply writes everything, the batch's new status included, in one transaction, and only
+while its attempt still holds the batch: a killed apply leaves the database as it was, a finished
+one is never applied twice.
+
+When the batch asks to deactivate the officials missing from the file, the dry run lists every
+one of them by unit (``report["deactivate"]``), the confirmation must state their number, and the
+apply deactivates no one the dry run did not list.
+"""
 
 import datetime
+from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
@@ -9,31 +22,86 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.celery import enqueue_on_commit
+from lms.core import jobs
 
 from .. import signals
 from ..models import ImportBatch, Official, Placement
 from ..scopes import scope_for, visible_officials
+from ..tasks import apply_import, send_account_emails, validate_import
 from . import reader
 from .validation import CREATE, ERROR, UNCHANGED, UPDATE, Context, validate_row
 
 REPORT_ROWS = 500  # rows of detail kept for display besides every error
 PROGRESS_EVERY = 2000
 CHUNK = 2000
+VALIDATION, APPLY = "import-validation", "import-apply"
 
 
 class ImportRefused(ValueError):
     """A refusal of the import workflow; the message is translated."""
 
 
-def start(user, upload, deactivate_missing=False):
-    """Store the file privately and queue its dry run."""
-    from ..tasks import validate_import
+class _Superseded(Exception):
+    """Another attempt took the batch over: roll this one back."""
 
+
+def register_stages() -> None:
+    """Declare the two background steps to ``lms.core.jobs`` (from the app's ``ready``)."""
+    jobs.register(
+        jobs.Stage(
+            VALIDATION, ImportBatch, (ImportBatch.Status.VALIDATING,), validate_import, fail, related=("created_by",)
+        )
+    )
+    jobs.register(
+        jobs.Stage(APPLY, ImportBatch, (ImportBatch.Status.APPLYING,), apply_import, fail, related=("created_by",))
+    )
+
+
+def fail(batch_id: int, reason: str) -> None:
+    ImportBatch.objects.filter(pk=batch_id).exclude(status=ImportBatch.Status.APPLIED).update(
+        status=ImportBatch.Status.FAILED,
+        report={"file_error": str(reason), "counts": {}, "errors": [], "changes": []},
+        finished_at=timezone.now(),
+        heartbeat_at=None,
+    )
+
+
+def start(user, upload, deactivate_missing: bool = False) -> ImportBatch:
+    """Store the file privately and queue its dry run."""
     batch = ImportBatch(created_by=user, original_name=upload.name[:255], deactivate_missing=deactivate_missing)
     batch.file.save(upload.name, upload, save=False)
     batch.save()
     enqueue_on_commit(validate_import, batch.pk)
     return batch
+
+
+def run_validation(batch_id: int, task=None):
+    """The dry run's task body: claimed, beating, swept (``jobs.run``)."""
+    return jobs.run(task, jobs.stage(VALIDATION), batch_id, validate)
+
+
+def run_apply(batch_id: int, task=None):
+    """The apply's task body: claimed, beating, swept (``jobs.run``)."""
+    return jobs.run(task, jobs.stage(APPLY), batch_id, apply)
+
+
+def retry(batch: ImportBatch, user) -> None:
+    """Check a failed batch's file again from the start (its worker died, or an error stopped it)."""
+    if batch.created_by_id != user.pk:
+        raise ImportRefused(_("Only the person who uploaded the file can check it again."))
+    restarted = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.FAILED).update(
+        status=ImportBatch.Status.VALIDATING,
+        attempts=0,
+        heartbeat_at=None,
+        queued_at=timezone.now(),
+        processed_rows=0,
+        total_rows=0,
+        report={},
+        finished_at=None,
+    )
+    if not restarted:
+        raise ImportRefused(_("Only a file whose check failed can be checked again."))
+    enqueue_on_commit(validate_import, batch.pk)
 
 
 def progress(batch):
@@ -48,7 +116,7 @@ def _progress_key(batch_id):
 def _read_and_validate(batch, on_progress):
     with batch.file.open("rb") as handle:
         data = handle.read()
-    records = list(reader.read_rows(data, batch.original_name))
+    records = reader.read_records(data, batch.original_name)
     context = Context(scope_for(batch.created_by), [str(r.get("employee_code", "")).strip() for _, r in records])
     seen, results = {}, []
     for number, (line, record) in enumerate(records, start=1):
@@ -67,8 +135,47 @@ def _report(results):
     return {"counts": counts, "errors": errors, "changes": changes}
 
 
-def validate(batch):
-    """The dry run: every row checked, nothing written but the report."""
+def _leavers(batch, codes):
+    """Who the apply would deactivate: the active officials the importer manages whose code is not
+    in the file, grouped by unit with each unit's active headcount (one query)."""
+    active = visible_officials(batch.created_by, manage=True).filter(is_active=True)
+    units, headcount = {}, defaultdict(int)
+    leaving = defaultdict(list)
+    rows = active.values_list("pk", "employee_code", "full_name", "unit_id", "unit__code", "unit__name")
+    for pk, code, name, unit_id, unit_code, unit_name in rows.order_by("unit__path", "full_name").iterator(
+        chunk_size=5000
+    ):
+        headcount[unit_id] += 1
+        if code not in codes:
+            units.setdefault(unit_id, (unit_code, unit_name))
+            leaving[unit_id].append({"id": pk, "code": code, "name": name})
+    share = settings.IMPORT_DEACTIVATE_WARN_SHARE
+    by_unit = []
+    for unit_id, officials in leaving.items():
+        code, name = units[unit_id]
+        ratio = len(officials) / headcount[unit_id]
+        by_unit.append(
+            {
+                "code": code,
+                "name": name,
+                "active": headcount[unit_id],
+                "leaving": len(officials),
+                "percent": round(100 * ratio),
+                "over": ratio > share,
+                "officials": officials,
+            }
+        )
+    return {
+        "count": sum(unit["leaving"] for unit in by_unit),
+        "units": by_unit,
+        "over": any(unit["over"] for unit in by_unit),
+        "warn_percent": round(100 * share),
+    }
+
+
+def validate(batch: ImportBatch) -> ImportBatch:
+    """The dry run: every row checked, nothing written but the report (and only while this
+    attempt holds the batch)."""
 
     def on_progress(done, total):
         ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done, total_rows=total)
@@ -82,27 +189,50 @@ def validate(batch):
         batch.report = _report(results)
         batch.status = ImportBatch.Status.INVALID if batch.report["counts"][ERROR] else ImportBatch.Status.READY
         batch.total_rows = batch.processed_rows = len(results)
+        if batch.deactivate_missing and batch.status == ImportBatch.Status.READY:
+            batch.report["deactivate"] = _leavers(batch, {r.code for r in results})
     batch.finished_at = timezone.now()
-    batch.save(update_fields=["report", "status", "total_rows", "processed_rows", "finished_at"])
+    ImportBatch.objects.filter(jobs.still_held(batch), status=ImportBatch.Status.VALIDATING).update(
+        report=batch.report,
+        status=batch.status,
+        total_rows=batch.total_rows,
+        processed_rows=batch.processed_rows,
+        finished_at=batch.finished_at,
+        heartbeat_at=None,
+    )
     return batch
 
 
-def confirm(batch, user):
-    """Queue the apply step once; a second click or tab gets a refusal, not a second import."""
-    from ..tasks import apply_import
+def to_deactivate(batch: ImportBatch) -> int:
+    """How many officials confirming ``batch`` deactivates (listed by its dry run)."""
+    return ((batch.report or {}).get("deactivate") or {}).get("count", 0)
 
+
+def confirm(batch: ImportBatch, user, deactivate_count=None) -> None:
+    """Queue the apply step once; a second click or tab gets a refusal, not a second import.
+    When the file deactivates officials, ``deactivate_count`` must be their number."""
     if batch.created_by_id != user.pk:
         raise ImportRefused(_("Only the person who uploaded the file can confirm it."))
+    expected = to_deactivate(batch)
+    if expected and str(deactivate_count or "").strip() != str(expected):
+        raise ImportRefused(
+            _("To confirm, type the number of officials who will be deactivated: %(count)s.") % {"count": expected}
+        )
     claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.READY).update(
-        status=ImportBatch.Status.APPLYING, processed_rows=0
+        status=ImportBatch.Status.APPLYING,
+        processed_rows=0,
+        attempts=0,
+        heartbeat_at=None,
+        queued_at=timezone.now(),
     )
     if not claimed:
         raise ImportRefused(_("This file is not ready to import (it has errors or was already imported)."))
     enqueue_on_commit(apply_import, batch.pk)
 
 
-def apply(batch):
-    """Validate again against today's data and write everything in one transaction."""
+def apply(batch: ImportBatch) -> ImportBatch:
+    """Validate again against today's data and write everything in one transaction; the batch's
+    new status is written in it too, only while this attempt holds the batch."""
 
     def on_progress(done, total):
         cache.set(_progress_key(batch.pk), done // 2, 3600)
@@ -113,23 +243,34 @@ def apply(batch):
             report = _report(results)
             if report["counts"][ERROR]:
                 batch.status = ImportBatch.Status.INVALID
-                batch.report = report
             else:
+                report["deactivate"] = (batch.report or {}).get("deactivate")
                 report["created_user_ids"], report["deactivated"] = _write(batch, results)
                 batch.status = ImportBatch.Status.APPLIED
-                batch.report = report
                 batch.processed_rows = len(results)
+            batch.report = report
             batch.finished_at = timezone.now()
-            batch.save(update_fields=["status", "report", "processed_rows", "finished_at"])
+            saved = ImportBatch.objects.filter(jobs.still_held(batch), status=ImportBatch.Status.APPLYING).update(
+                status=batch.status,
+                report=batch.report,
+                processed_rows=batch.processed_rows,
+                finished_at=batch.finished_at,
+                heartbeat_at=None,
+            )
+            if not saved:
+                raise _Superseded
+    except _Superseded:
+        return batch
     except reader.ImportFileError as error:
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.FAILED, report={"file_error": str(error)}, finished_at=timezone.now()
+        ImportBatch.objects.filter(jobs.still_held(batch)).update(
+            status=ImportBatch.Status.FAILED,
+            report={"file_error": str(error)},
+            finished_at=timezone.now(),
+            heartbeat_at=None,
         )
     finally:
         cache.delete(_progress_key(batch.pk))
     if batch.status == ImportBatch.Status.APPLIED and batch.report["created_user_ids"]:
-        from ..tasks import send_account_emails
-
         enqueue_on_commit(send_account_emails, batch.pk)
     return batch
 
@@ -231,9 +372,15 @@ def _update_chunk(rows, batch, today):
 
 
 def _deactivate_missing(batch, codes):
-    """Leavers: officials the importer manages who are not in the file become inactive; history is kept."""
+    """Leavers: officials the importer manages who are not in the file become inactive; history is
+    kept. Only those the dry run listed (and the HR user counted): nobody added since is touched."""
+    listed = {
+        official["id"]
+        for unit in ((batch.report or {}).get("deactivate") or {}).get("units", [])
+        for official in unit["officials"]
+    }
     active = visible_officials(batch.created_by, manage=True).filter(is_active=True).values_list("pk", "employee_code")
-    leaving = [pk for pk, code in active.iterator(chunk_size=5000) if code not in codes]
+    leaving = [pk for pk, code in active.iterator(chunk_size=5000) if code not in codes and pk in listed]
     for start in range(0, len(leaving), 5000):
         Official.objects.filter(pk__in=leaving[start : start + 5000]).update(is_active=False)
     signals.officials_changed.send(sender=Official, official_ids=leaving)

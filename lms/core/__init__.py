@@ -1,0 +1,1 @@
+"""What several apps share: background jobs (``jobs``) and their sweeper task."""

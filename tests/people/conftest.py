@@ -1,0 +1,37 @@
+"""Fixtures of the import tests: two communes of a province, a position group, their HR users."""
+
+import pytest
+
+from lms.people.models import HRScope
+from tests.factories import PositionGroupFactory, UserFactory, make_unit
+
+
+@pytest.fixture
+def units(db):
+    province = make_unit(name="Tỉnh Minh Sơn", kind="province", code="TINH")
+    return {
+        "province": province,
+        "a": make_unit(province, name="Xã Đồng Tâm", code="XA-A"),
+        "b": make_unit(province, name="Xã Hòa Bình", code="XA-B"),
+    }
+
+
+@pytest.fixture
+def group(db):
+    return PositionGroupFactory(code="cong-chuc", name="Công chức")
+
+
+def hr_of(unit, username):
+    user = UserFactory(username=username)
+    HRScope.objects.create(user=user, unit=unit)
+    return user
+
+
+@pytest.fixture
+def hr_a(units, group):
+    return hr_of(units["a"], "hr-a")
+
+
+@pytest.fixture
+def hr_b(units, group):
+    return hr_of(units["b"], "hr-b")
