@@ -15,6 +15,15 @@ from lms.people.imports.columns import COLUMNS
 SECONDS = 10
 MEGABYTES = 200
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+SHARED_TYPE = '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
 HEADER_ROW = '<row r="1">' + "".join(f'<c t="inlineStr"><is><t>{c.header}</t></is></c>' for c in COLUMNS) + "</row>"
 
 
@@ -27,6 +36,8 @@ def _write(zf, name, pieces):
 def workbook(path, sheet_pieces, shared_pieces=None):
     """An XLSX at ``path`` whose first sheet is written from ``sheet_pieces`` (and shared strings)."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        shared_type = SHARED_TYPE if shared_pieces is not None else ""
+        _write(zf, "[Content_Types].xml", [CONTENT_TYPES.replace("</Types>", shared_type + "</Types>")])
         rels = '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
         _write(zf, "_rels/.rels", [f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>'])
         _write(
@@ -94,7 +105,8 @@ def one_huge_attribute(path):
 
 
 def millions_of_shared_strings(path):
-    shared = [f'<sst xmlns="{MAIN}">', *repeated("<si><t>x</t></si>", 1_500_000), "</sst>"]
+    distinct = ("".join(f"<si><t>{n}</t></si>" for n in range(start, start + 100_000)) for start in range(0, 1_500_000, 100_000))
+    shared = [f'<sst xmlns="{MAIN}">', *distinct, "</sst>"]
     return workbook(path, sheet(['<row r="2"><c t="s"><v>0</v></c></row>']), shared)
 
 

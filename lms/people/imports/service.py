@@ -75,14 +75,16 @@ def start(user, upload, deactivate_missing: bool = False) -> ImportBatch:
     return batch
 
 
-def run_validation(batch_id: int, task=None):
-    """The dry run's task body: claimed, beating, swept (``jobs.run``)."""
-    return jobs.run(task, jobs.stage(VALIDATION), batch_id, validate)
+def run_validation(batch_id: int, task=None) -> str | None:
+    """The dry run's task body: claimed, beating, swept (``jobs.run``); the batch's new status, or
+    None when there was nothing to do."""
+    return jobs.run(task, jobs.stage(VALIDATION), batch_id, lambda batch: validate(batch).status)
 
 
-def run_apply(batch_id: int, task=None):
-    """The apply's task body: claimed, beating, swept (``jobs.run``)."""
-    return jobs.run(task, jobs.stage(APPLY), batch_id, apply)
+def run_apply(batch_id: int, task=None) -> str | None:
+    """The apply's task body: claimed, beating, swept (``jobs.run``); the batch's new status, or
+    None when there was nothing to do."""
+    return jobs.run(task, jobs.stage(APPLY), batch_id, lambda batch: apply(batch).status)
 
 
 def retry(batch: ImportBatch, user) -> None:

@@ -85,9 +85,9 @@ class _Bounded(io.RawIOBase):
         """No text (nor tag) may run longer than ``longest_run`` bytes between two "<": a cell of a
         hundred megabytes is refused while it streams, before the parser holds any of it."""
         pieces = data.split(b"<")
-        runs = [self._run + len(pieces[0]), *(len(piece) for piece in pieces[1:-1])]
-        self._run = len(pieces[-1]) if len(pieces) > 1 else runs[0]
-        if max(max(runs), self._run) > self._longest_run:
+        first = self._run + len(pieces[0])
+        self._run = len(pieces[-1]) if len(pieces) > 1 else first
+        if max(first, self._run, max(map(len, pieces))) > self._longest_run:
             raise too_long(self._cell_chars)
 
 
@@ -95,8 +95,17 @@ def too_long(chars):
     return SpreadsheetError(_("A cell of the spreadsheet is longer than %(max)s characters.") % {"max": chars})
 
 
-def _local(tag):
-    return tag.rsplit("}", 1)[-1]
+class _LocalNames(dict):
+    """``LOCAL[tag]``: the tag without its namespace, remembered for the few names a sheet uses."""
+
+    def __missing__(self, tag):
+        name = tag.rsplit("}", 1)[-1]
+        if len(self) < 256:  # a hostile file may invent names without end
+            self[tag] = name
+        return name
+
+
+LOCAL = _LocalNames()
 
 
 class _Book:
@@ -124,7 +133,7 @@ class _Book:
         rels = posixpath.join(folder, "_rels", base + ".rels")
         found = {}
         for _event, element in self.events(rels, self.limits.small_part_bytes):
-            if _local(element.tag) == "Relationship":
+            if LOCAL[element.tag] == "Relationship":
                 target = element.get("Target", "")
                 path = (
                     target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
@@ -143,11 +152,11 @@ class _Book:
         rels = self.relations(workbook)
         sheet_rel, date1904 = None, False
         for _event, element in self.events(workbook, self.limits.small_part_bytes):
-            tag = _local(element.tag)
+            tag = LOCAL[element.tag]
             if tag == "workbookPr":
                 date1904 = element.get("date1904", "0").lower() in ("1", "true")
             elif tag == "sheet" and sheet_rel is None:
-                sheet_rel = next((value for key, value in element.attrib.items() if _local(key) == "id"), None)
+                sheet_rel = next((value for key, value in element.attrib.items() if LOCAL[key] == "id"), None)
             element.clear()
         if sheet_rel not in rels:
             raise SpreadsheetError(_("The spreadsheet has no worksheet."))
@@ -161,9 +170,15 @@ class _Book:
         for event, element in self.events(path, limits.shared_strings_bytes, ("start", "end")):
             if root is None:
                 root = element
-            if event == "start" or _local(element.tag) != "si":
+            if event == "start" or LOCAL[element.tag] != "si":
                 continue
-            strings.append(_text(element, limits))
+            if len(element) == 1 and LOCAL[element[0].tag] == "t":  # plain text, the usual case
+                text = element[0].text or ""
+                if len(text) > limits.cell_chars:
+                    raise too_long(limits.cell_chars)
+            else:
+                text = _text(element, limits)
+            strings.append(text)
             element.clear()
             root.remove(element)
             if len(strings) > limits.shared_strings:
@@ -176,7 +191,7 @@ class _Book:
         if not path:
             return set()
         for event, element in self.events(path, self.limits.small_part_bytes, ("start", "end")):
-            tag = _local(element.tag)
+            tag = LOCAL[element.tag]
             if tag == "cellXfs":
                 in_xfs = event == "start"
             elif event == "end" and tag == "numFmt":
@@ -195,12 +210,12 @@ def _text(element, limits):
     """The text of a shared or inline string (plain or rich runs), bounded."""
     parts, size = [], 0
     for node in element.iter():
-        if _local(node.tag) == "t" and node.text:
+        if LOCAL[node.tag] == "t" and node.text:
             size += len(node.text)
             if size > limits.cell_chars:
                 raise too_long(limits.cell_chars)
             parts.append(node.text)
-        elif _local(node.tag) == "rPh":  # phonetic hints are not part of the text
+        elif LOCAL[node.tag] == "rPh":  # phonetic hints are not part of the text
             break
     return "".join(parts)
 
@@ -209,7 +224,7 @@ def _value(cell, strings, dates, calendar, limits):
     kind = cell.get("t", "n")
     raw, inline = None, None
     for child in cell:
-        tag = _local(child.tag)
+        tag = LOCAL[child.tag]
         if tag == "v":
             raw = child.text
         elif tag == "is":
@@ -271,7 +286,7 @@ def _rows(book, limits):
     sheet_data, row, number, last_data, cells = None, None, 0, 0, 0
     values = {}
     for event, element in book.events(sheet, limits.part_bytes, ("start", "end")):
-        tag = _local(element.tag)
+        tag = LOCAL[element.tag]
         if event == "start":
             if tag == "sheetData":
                 sheet_data = element
