@@ -395,9 +395,9 @@ def copy_export(root):
     """PostgreSQL's own COPY of the rows the export writes: the same SELECT, straight to CSV."""
     from django.db import connection
 
-    from lms.reports import export_jobs
+    from lms.reports import export_rows
 
-    sql, params = export_jobs.queryset([root]).query.sql_with_params()
+    sql, params = export_rows.queryset([root]).query.sql_with_params()
     size = 0
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -471,6 +471,7 @@ def main():
         from django.core.management import call_command
         from django.db import connection, transaction
 
+        from lms.core import dates
         from lms.people import structure
         from lms.people.models import Official, OrgUnit
         from lms.people.signals import officials_changed
@@ -506,7 +507,7 @@ def main():
         root = OrgUnit.objects.get(pk=root_id)
         district = OrgUnit.objects.filter(depth=2).order_by("path")[1]
         commune = OrgUnit.objects.filter(depth=3, valid_to__isnull=True, path__startswith=district.path).first()
-        today = maintenance.today()
+        today = dates.today()
         print("milliseconds, median / p95 of", args.repeat, "runs (queries)")
         header = ["dashboard (overview)", "separate calls", "raw GROUP BY", "ratio"]
         print(f"{'':<9}" + "".join(f"{h:>24}" for h in header))

@@ -5,11 +5,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from lms import errors
 from lms.api.v1 import api
 from lms.people import views_profile
 from lms.people.forms_accounts import OfficialPasswordResetForm
 
 urlpatterns = [
+    # Shadows Wagtail's own "failwhale/" (an exception on purpose): superusers only, a 404 to others.
+    path("admin/failwhale/", errors.failwhale),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

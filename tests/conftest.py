@@ -2,7 +2,11 @@ import os
 
 import pytest
 
+from lms.people import roles
 from tests.factories import OfficialFactory, make_course, site_tree
+from tests.support.auth import logged_in
+from tests.support.db import skip_unless_postgresql
+from tests.support.people import administrator
 
 # Tests that need a real service skip when it is missing, unless REQUIRE_SERVICES=1 (as in CI).
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -12,6 +16,10 @@ def skip_or_fail(reason):
     if REQUIRE_SERVICES:
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items):
+    skip_unless_postgresql(items)  # tests marked tests.support.db.postgres_only
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +49,25 @@ def official(db):
 
 @pytest.fixture
 def learner_client(client, official):
-    client.force_login(official.user)
-    return client
+    return logged_in(client, official.user)
+
+
+@pytest.fixture
+def role_groups(catalogue):
+    """The role groups by role (``lms.people.roles``), trainers editing under the catalogue."""
+    return roles.ensure_roles(catalogue)
+
+
+@pytest.fixture
+def admin_user(db):
+    """The superuser ``quantri`` (instead of pytest-django's ``admin``)."""
+    return administrator()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """A client logged in as ``admin_user`` (instead of pytest-django's)."""
+    return logged_in(client, admin_user)
 
 
 @pytest.fixture

@@ -1,21 +1,11 @@
 """A page's number of SQL queries must not grow with lessons, enrolments or courses."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lms.learning import services
 from tests.factories import OfficialFactory, lessons_of, make_course
-
-
-def count_queries(client, url):
-    client.get(url)  # warm per-process caches (site root paths, content types)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    print(f"{url}: {len(queries)} queries")
-    return len(queries)
+from tests.support.queries import count_queries
 
 
 def learner_with_course(client, catalogue, lessons, done):

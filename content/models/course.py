@@ -1,5 +1,4 @@
 from django import forms
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Case, Prefetch, Value, When
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +9,7 @@ from wagtail.images import get_image_model
 from wagtail.models import PageManager
 from wagtail.query import PageQuerySet
 
+from lms.core.paging import page_of
 from lms.people.models import PositionGroup
 from lms.text import search_document, search_terms
 
@@ -45,8 +45,7 @@ class CourseIndexPage(VietnamesePage):
             courses = courses.filter(category__slug=category)
         if group:
             courses = courses.filter(target_groups__code=group)
-        page = Paginator(courses, COURSES_PER_PAGE).get_page(request.GET.get("page"))
-        page.object_list = list(page.object_list)
+        page = page_of(courses, request.GET.get("page"), COURSES_PER_PAGE)
         badges = course_badges(request.user, page.object_list)
         for course in page.object_list:
             course.learner_status = badges.get(course.pk)
@@ -180,11 +179,12 @@ class CoursePage(VietnamesePage):
         from lms.learning.selectors import learner_course_state  # the one read path into learning
 
         context = super().get_context(request, *args, **kwargs)
-        lessons = list(self.lessons())
-        quizzes = list(self.quizzes())
+        # A preview of a course not saved yet has nothing below it and nobody enrolled in it.
+        lessons = list(self.lessons()) if self.pk else []
+        quizzes = list(self.quizzes()) if self.pk else []
         context["lessons"] = lessons
         context["quizzes"] = quizzes
-        context["state"] = learner_course_state(request.user, self, lessons, quizzes)
+        context["state"] = learner_course_state(None if self.pk is None else request.user, self, lessons, quizzes)
         context["competency_list"] = list(self.competencies.all())
         context["group_list"] = list(self.target_groups.all())
         return context

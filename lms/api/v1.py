@@ -8,9 +8,8 @@ from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 
-from lms.people.models import OrgUnit
-from lms.reports import aggregation
-from lms.reports.maintenance import today
+from lms.core.dates import today
+from lms.reports import aggregation, selection
 
 from . import schemas
 from .auth import BearerToken
@@ -70,10 +69,10 @@ def _unit_out(unit):
 def _unit_in_scope(unit_id, roots):
     """The open unit ``unit_id`` inside ``roots``, else a 404 (the same answer for a unit that
     does not exist and for one outside the scope)."""
-    unit = OrgUnit.objects.filter(pk=unit_id, valid_to__isnull=True).first()
-    if unit is None or not aggregation.is_within(unit, roots):
-        raise HttpError(404, _("No such unit within your scope."))
-    return unit
+    try:
+        return selection.unit_within(unit_id, roots)
+    except selection.NotWithin:
+        raise HttpError(404, _("No such unit within your scope.")) from None
 
 
 def _filters(params):

@@ -7,7 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from lms.people.views_hr import hr_required
+from lms.people.permissions import hr_required
 
 from . import tokens
 from .forms import TokenForm

@@ -20,8 +20,6 @@
     ``prune_certificate_archives``.
 """
 
-import csv
-import io
 import shutil
 import tempfile
 import zipfile
@@ -32,13 +30,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.celery import enqueue_on_commit
-from lms.core import jobs
-from lms.people.csv_safety import safe_cell
+from lms.core import jobs, spreadsheets
+from lms.core.spreadsheets import safe_cell
 from lms.people.scopes import scope_for, visible_units
 from lms.text import file_name_part, vi_slugify
 
 from . import hr
 from .models import Certificate, CertificateArchive
+from .tasks import build_certificate_archive
 from .verification import Status, certificate_status
 
 PROGRESS_EVERY = 50
@@ -75,8 +74,6 @@ def for_user(user):
 
 
 def start(user, cleaned_data):
-    from .tasks import build_certificate_archive
-
     course = cleaned_data.get("course")
     filters = {
         key: value
@@ -170,21 +167,18 @@ def _build(archive):
     today = timezone.localdate()
     done = 0
     with tempfile.TemporaryFile() as target, tempfile.TemporaryFile() as manifest_file:
-        manifest = io.TextIOWrapper(manifest_file, encoding="utf-8", newline="")
-        manifest.write("\ufeff")  # Excel reads UTF-8 only with a BOM
-        writer = csv.writer(manifest)
-        writer.writerow(_manifest_header())
         # PDFs are compressed already: stored as they are, which costs no CPU.
         with zipfile.ZipFile(target, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-            for row in rows.iterator(chunk_size=CHUNK):
-                name = member_name(row)
-                with storage.open(row["pdf"], "rb") as source, zf.open(name, "w") as member:
-                    shutil.copyfileobj(source, member, COPY_BUFFER)
-                writer.writerow(_manifest_row(row, name, today))
-                done += 1
-                if done % PROGRESS_EVERY == 0:
-                    jobs.set_progress(archive, done=done)
-            manifest.flush()
+            with spreadsheets.csv_writer(manifest_file) as writer:
+                writer.writerow(_manifest_header())
+                for row in rows.iterator(chunk_size=CHUNK):
+                    name = member_name(row)
+                    with storage.open(row["pdf"], "rb") as source, zf.open(name, "w") as member:
+                        shutil.copyfileobj(source, member, COPY_BUFFER)
+                    writer.writerow(_manifest_row(row, name, today))
+                    done += 1
+                    if done % PROGRESS_EVERY == 0:
+                        jobs.set_progress(archive, done=done)
             manifest_file.seek(0)
             info = zipfile.ZipInfo(MANIFEST_NAME, date_time=timezone.localtime().timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED

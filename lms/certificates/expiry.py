@@ -31,13 +31,12 @@ def window():
 
 def reminder_due(today=None):
     today = today or timezone.localdate()
-    return Certificate.objects.filter(
-        is_current=True,
-        revoked_at__isnull=True,
-        expiry_reminded_at__isnull=True,
-        expires_on__gte=today,
-        expires_on__lte=today + window(),
-    ).order_by("expires_on", "pk")
+    return (
+        Certificate.objects.current()
+        .not_revoked()
+        .filter(expiry_reminded_at__isnull=True, expires_on__gte=today, expires_on__lte=today + window())
+        .order_by("expires_on", "pk")
+    )
 
 
 def is_expiring(certificate, today=None):

@@ -22,7 +22,7 @@ class CertificateFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        units = visible_units(user).filter(valid_to__isnull=True).order_by("path").only("code", "name", "depth", "path")
+        units = visible_units(user).open().order_by("path").only("code", "name", "depth", "path")
         self.units = {unit.code: unit for unit in units}
         self.fields["unit"].choices = [("", _("All my units"))] + [
             (unit.code, "– " * max(unit.depth - 2, 0) + unit.name) for unit in self.units.values()

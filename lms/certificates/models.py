@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
 from lms.core.jobs import FileJob, per_user
+from lms.core.storage import private_storage
 from lms.text import search_document
 
 # What a template's body may say, and what each placeholder stands for (shown as help text).
@@ -86,10 +87,7 @@ def validate_body(text):
         )
 
 
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
+_private_storage = private_storage  # the name migrations give the storage of certificates, ZIPs and exports
 
 
 def certificate_upload_to(certificate, filename):
@@ -213,8 +211,12 @@ class SerialCounter(models.Model):
 
 
 class CertificateQuerySet(models.QuerySet):
-    def current(self):
+    def current(self) -> "CertificateQuerySet":
+        """The current revision of each certificate (superseded revisions left out)."""
         return self.filter(is_current=True)
+
+    def not_revoked(self) -> "CertificateQuerySet":
+        return self.filter(revoked_at__isnull=True)
 
 
 class Certificate(models.Model):
@@ -259,7 +261,7 @@ class Certificate(models.Model):
     issuer_name = models.CharField(_("issuing organisation"), max_length=255)
     signer_name = models.CharField(_("signer's name"), max_length=120, blank=True)
     signer_title = models.CharField(_("signer's title"), max_length=120, blank=True)
-    pdf = models.FileField(_("PDF"), upload_to=certificate_upload_to, storage=_private_storage, max_length=255)
+    pdf = models.FileField(_("PDF"), upload_to=certificate_upload_to, storage=private_storage, max_length=255)
     sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, db_index=True)
     is_current = models.BooleanField(_("current revision"), default=True)
     issued_by = models.ForeignKey(
@@ -334,7 +336,7 @@ class CertificateArchive(FileJob):
     total = models.PositiveIntegerField(_("certificates"), default=0)
     done = models.PositiveIntegerField(_("certificates added"), default=0)
     file = models.FileField(
-        _("file"), upload_to=archive_upload_to, storage=_private_storage, max_length=255, blank=True
+        _("file"), upload_to=archive_upload_to, storage=private_storage, max_length=255, blank=True
     )
 
     class Meta(FileJob.Meta):

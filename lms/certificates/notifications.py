@@ -6,12 +6,10 @@ in one transaction, so a retry after a failed send tries again and a duplicate t
 marker set. An official without an e-mail address is marked too (there is nobody to write to).
 """
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from lms.core.mail import absolute_url, send_once, templated_email
 
 from .models import Certificate
 from .rendering import verify_url
@@ -20,21 +18,8 @@ from .signals import certificate_expiring
 
 def _send_once(certificate_id, marker, send, **filters):
     """Lock the certificate, send with ``send(certificate)`` unless ``marker`` is set; True if sent."""
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update(of=("self",))
-            .select_related("official__user")
-            .filter(
-                pk=certificate_id, is_current=True, revoked_at__isnull=True, **{f"{marker}__isnull": True}, **filters
-            )
-            .first()
-        )
-        if certificate is None:
-            return False
-        sent = send(certificate)
-        setattr(certificate, marker, timezone.now())
-        certificate.save(update_fields=[marker])
-    return sent
+    held = Certificate.objects.select_related("official__user").current().not_revoked().filter(**filters)
+    return send_once(held, certificate_id, marker, send)
 
 
 def _message(certificate, template, extra=None):
@@ -43,15 +28,11 @@ def _message(certificate, template, extra=None):
         return None
     context = {
         "certificate": certificate,
-        "site_url": settings.WAGTAILADMIN_BASE_URL,
-        "my_certificates_url": settings.WAGTAILADMIN_BASE_URL + reverse("my_certificates:list"),
+        "my_certificates_url": absolute_url(reverse("my_certificates:list")),
         "verify_url": verify_url(certificate),
         **(extra or {}),
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"certificates/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"certificates/email/{template}_body.txt", context)
-    return EmailMessage(subject, body, None, [user.email])
+    return templated_email(f"certificates/email/{template}", context, [user.email])
 
 
 def _send_issued(certificate):

@@ -17,10 +17,10 @@ API
 ``render_body(text, values) -> list[BodyLine]``
     A template body with its placeholders filled: plain text, escaped, one entry per line.
 
-Fonts and images are loaded from disk only: a link callback maps ``fonts/<file>`` to
-``static/fonts`` and a resource policy confines reads to that folder and refuses the network
-(xhtml2pdf would otherwise silently fall back to Helvetica, which has no Vietnamese glyphs).
-Images (QR code, logo, seal, background) are read through the storage and handed to xhtml2pdf as
+Fonts and images are loaded from disk only (``lms.core.pdf.html_to_pdf``: a link callback maps
+``fonts/<file>`` to ``static/fonts`` and a resource policy confines reads to that folder and
+refuses the network; xhtml2pdf would otherwise silently fall back to Helvetica, which has no
+Vietnamese glyphs). Images (QR code, logo, seal, background) are read through the storage and handed to xhtml2pdf as
 ``data:`` URIs by the link callback: the HTML names them ``resource/<name>``, so the HTML parser
 never scans their base64 (``render_html`` alone inlines them, for a browser).
 
@@ -41,7 +41,7 @@ Streams are written binary (Flate) rather than ASCII85 + Flate (ReportLab's defa
 accelerator and took a third of a render with pictures; the PDF is also a sixth smaller. The
 visible content, the embedded font subsets and the text are the same. Fonts themselves are parsed
 once per process by ReportLab; Django's cached template loader compiles the template once.
-xhtml2pdf renders one document at a time per process (a module-level lock; ``_render_lock`` here
+xhtml2pdf renders one document at a time per process (a module-level lock; ``lms.core.pdf.render_lock``
 as well, held while the ASCII85 switch, a ReportLab global, is off).
 """
 
@@ -50,9 +50,7 @@ import io
 import logging
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -62,11 +60,13 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import pgettext
 
+from lms.core.mail import absolute_url
+from lms.core.pdf import binary_streams, html_to_pdf, render_lock
+
 from .models import parse_body
 
 logger = logging.getLogger(__name__)
 
-FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 TEMPLATE_NAME = "certificates/certificate.html"
 LOGO_SPEC = "max-400x400"
 SEAL_SPEC = "max-500x500"
@@ -79,10 +79,6 @@ RESOURCE_PREFIX = "resource/"
 IMAGE_CACHE_SIZE = 16
 
 
-class RenderError(Exception):
-    """xhtml2pdf could not draw the certificate."""
-
-
 def verify_path(code):
     """The path of the public verification page of ``code``."""
     return reverse("certificates:verify", kwargs={"code": code})
@@ -90,7 +86,7 @@ def verify_path(code):
 
 def verify_url(certificate):
     """The absolute address printed (and QR-encoded) on ``certificate``."""
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + verify_path(certificate.verification_code)
+    return absolute_url(verify_path(certificate.verification_code))
 
 
 def format_date(day):
@@ -138,7 +134,6 @@ def _image_data_uri(image, spec):
 _image_cache = OrderedDict()
 _image_cache_lock = threading.Lock()
 # Held while ReportLab writes a PDF here (with the ASCII85 switch off).
-_render_lock = threading.Lock()
 
 
 def reset_caches():
@@ -202,7 +197,7 @@ def _background_pdf(content):
     reader = ImageReader(picture)
     x, y, width, height = WaterMarks.get_size_location(reader, {}, PAGE_SIZE, is_portrait=False)
     output = io.BytesIO()
-    with _render_lock, _binary_streams():
+    with render_lock, binary_streams():
         canvas = Canvas(output, pagesize=PAGE_SIZE)
         canvas.drawImage(reader, x, y, width, height, mask="auto")
         canvas.save()
@@ -302,40 +297,6 @@ def certificate_context(certificate, template, inline=True):
     }
 
 
-def _link_callback(uri, rel, resources=None):
-    """Fonts by their file name in static/fonts; our images by name; data: URIs as they are;
-    nothing else."""
-    if uri.startswith("data:"):
-        return uri
-    if resources and uri in resources:
-        return resources[uri]
-    if uri.startswith("fonts/"):
-        path = (FONTS_DIR / uri.removeprefix("fonts/")).resolve()
-        if path.parent == FONTS_DIR.resolve() and path.is_file():
-            return str(path)
-    logger.warning("Certificate template asked for a resource it may not load: %.120s", uri)
-    return ""
-
-
-@contextmanager
-def _binary_streams():
-    """ReportLab writes its streams without the ASCII85 layer meanwhile (see the module doc)."""
-    from reportlab import rl_config
-
-    saved = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
-        yield
-    finally:
-        rl_config.useA85 = saved
-
-
-def _resource_policy():
-    from xhtml2pdf.config.resources import ResourceAccessPolicy
-
-    return ResourceAccessPolicy(allow_remote=False, base_dir=FONTS_DIR, max_document_bytes=20 * 1024 * 1024)
-
-
 # Scales tried in turn until the certificate fits on one page (long names, titles or bodies).
 FIT_SCALES = (1.0, 0.85, 0.72, 0.6)
 
@@ -391,27 +352,3 @@ def _render(certificate, template, html, resources):
         },
         resources=resources,
     )
-
-
-def html_to_pdf(html, what, meta=None, resources=None):
-    """``html`` as PDF bytes through xhtml2pdf, one document at a time, with our fonts and the
-    named ``resources`` and nothing from outside (``_link_callback``). ``what`` names the
-    document in the ``RenderError`` raised when xhtml2pdf fails."""
-    from xhtml2pdf import pisa
-
-    output = io.BytesIO()
-    try:
-        with _render_lock, _binary_streams():
-            status = pisa.CreatePDF(
-                html,
-                dest=output,
-                encoding="utf-8",
-                link_callback=lambda uri, rel: _link_callback(uri, rel, resources),
-                resource_policy=_resource_policy(),
-                context_meta=meta or {},
-            )
-    except Exception as error:  # xhtml2pdf raises what its parsers raise
-        raise RenderError(f"Cannot render {what}: {error}") from error
-    if status.err:
-        raise RenderError(f"Cannot render {what}: {status.err} error(s)")
-    return output.getvalue()

@@ -78,6 +78,7 @@ from lms.people.models import Official
 
 from . import rendering, signing
 from .models import Certificate, CertificateTemplate, SerialCounter
+from .tasks import send_certificate_issued_email
 
 logger = logging.getLogger(__name__)
 
@@ -207,9 +208,7 @@ def _locked_enrollment(enrollment_id):
 
 def current_certificate(enrollment_id):
     """The enrolment's current certificate, if it was issued for the enrolment's current cycle."""
-    return Certificate.objects.filter(
-        enrollment_id=enrollment_id, is_current=True, cycle=F("enrollment__cycle")
-    ).first()
+    return Certificate.objects.current().filter(enrollment_id=enrollment_id, cycle=F("enrollment__cycle")).first()
 
 
 # The first key of the advisory locks taken while issuing ("CERT"); the second is the enrolment's.
@@ -301,9 +300,7 @@ def _draw_and_save(certificate, template):
                     .only("cycle", "completed_at")
                     .get(pk=certificate.enrollment_id)
                 )
-                previous = (
-                    Certificate.objects.select_for_update().filter(enrollment=enrollment, is_current=True).first()
-                )
+                previous = Certificate.objects.select_for_update().current().filter(enrollment=enrollment).first()
                 if previous is not None and previous.cycle == enrollment.cycle:
                     _delete_files(written)
                     return previous
@@ -350,8 +347,6 @@ def _correct_name(official, holder_name, by_user, reason):
 def _send_to_holder_on_commit(certificate):
     """Every new revision, first issue or reissue, goes to its holder once committed (and the
     sweeper ``send_pending_certificate_emails`` catches any that the broker did not take)."""
-    from .tasks import send_certificate_issued_email  # tasks call services: import late
-
     enqueue_on_commit(send_certificate_issued_email, certificate.pk)
 
 

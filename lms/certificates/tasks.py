@@ -19,29 +19,26 @@
     ``CERTIFICATE_SWEEP_GRACE`` ago, ``CERTIFICATE_SWEEP_BATCH`` at a time, oldest first.
 """
 
-import datetime
 import logging
 import smtplib
 
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
-
-from lms.learning.models import Enrollment
-
-from . import expiry, notifications, services
-from .models import Certificate
 
 logger = logging.getLogger(__name__)
 
 RETRY_ON = (DatabaseError, OSError)
+MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
 @shared_task(bind=True, autoretry_for=RETRY_ON, retry_backoff=True, retry_backoff_max=600, max_retries=8)
 def issue_certificate(self, enrollment_id):
     """Issue the certificate of a completed enrolment; returns its id (None if it was not issued)."""
+    from lms.learning.models import Enrollment
+
+    from . import services
+
     try:
         certificate = services.issue_for_enrollment(enrollment_id)
     except Enrollment.DoesNotExist:
@@ -58,29 +55,19 @@ def issue_certificate(self, enrollment_id):
     return certificate.pk
 
 
-MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
-NOTIFY_GRACE = datetime.timedelta(minutes=10)
-NOTIFY_LOOKBACK = datetime.timedelta(days=2)
-
-
 @shared_task(autoretry_for=MAIL_ERRORS, retry_backoff=True, max_retries=8)
 def send_certificate_issued_email(certificate_id):
+    from . import notifications
+
     return notifications.notify_issued(certificate_id)
 
 
 @shared_task
 def send_pending_certificate_emails():
     """Sweeper: the "certificate issued" e-mails whose task was lost (e.g. the broker was down)."""
-    now = timezone.now()
-    pending = list(
-        Certificate.objects.filter(
-            is_current=True,
-            revoked_at__isnull=True,
-            holder_notified_at__isnull=True,
-            created_at__lt=now - NOTIFY_GRACE,
-            created_at__gte=now - NOTIFY_LOOKBACK,
-        ).values_list("pk", flat=True)[:1000]
-    )
+    from . import selectors
+
+    pending = list(selectors.unnotified_certificates().values_list("pk", flat=True)[:1000])
     for certificate_id in pending:
         send_certificate_issued_email.delay(certificate_id)
     return len(pending)
@@ -88,31 +75,28 @@ def send_pending_certificate_emails():
 
 @shared_task(autoretry_for=MAIL_ERRORS, retry_backoff=True, max_retries=8)
 def send_expiry_reminder(certificate_id):
+    from . import notifications
+
     return notifications.remind_expiry(certificate_id)
 
 
 @shared_task
 def send_expiry_reminders():
     """Daily: remind the holders of certificates that expire within the reminder window."""
+    from . import expiry
+
     due = list(expiry.reminder_due().values_list("pk", flat=True)[: settings.CERTIFICATE_SWEEP_BATCH])
     for certificate_id in due:
         send_expiry_reminder.delay(certificate_id)
     return len(due)
 
 
-def missing_certificates(now=None):
-    """Completed enrolments without a current certificate, past the grace period, oldest first."""
-    cutoff = (now or timezone.now()) - settings.CERTIFICATE_SWEEP_GRACE
-    has_current = Exists(
-        Certificate.objects.filter(enrollment=OuterRef("pk"), cycle=OuterRef("cycle"), is_current=True)
-    )
-    return Enrollment.objects.filter(completed_at__lt=cutoff).exclude(has_current).order_by("completed_at", "pk")
-
-
 @shared_task
 def issue_missing_certificates():
     """Sweeper: enqueue the certificates whose task was lost (broker down, worker killed…)."""
-    pending = list(missing_certificates().values_list("pk", flat=True)[: settings.CERTIFICATE_SWEEP_BATCH])
+    from . import selectors
+
+    pending = list(selectors.missing_certificates().values_list("pk", flat=True)[: settings.CERTIFICATE_SWEEP_BATCH])
     for enrollment_id in pending:
         issue_certificate.delay(enrollment_id)
     return len(pending)

@@ -65,7 +65,7 @@ def replacement_of(certificate: Certificate) -> Certificate | None:
     if certificate.is_current:
         return None
     return (
-        Certificate.objects.filter(is_current=True)
+        Certificate.objects.current()
         .filter(Q(serial=certificate.serial) | Q(enrollment_id=certificate.enrollment_id))
         .exclude(pk=certificate.pk)
         .order_by(Case(When(serial=certificate.serial, then=Value(0)), default=Value(1)), "-issued_on", "-pk")

@@ -4,7 +4,6 @@ certificate outside the user's scope is a 404, whatever it is; a read-only scope
 download but not reissue or revoke (403, as the other HR pages that change data)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from content.models import CoursePage
-from lms.people.views_hr import hr_required
+from lms.core.downloads import attachment
+from lms.core.paging import page_of
+from lms.people.permissions import hr_required
 
 from . import archive, hr, services
-from .downloads import attachment
 from .forms import ArchiveForm, CertificateSearchForm, ReissueForm, RevokeForm
 from .models import CertificateArchive
 from .verification import Status, certificate_status
@@ -32,7 +32,7 @@ def search(request):
         certificates = hr.search(request.user, form.cleaned_data)
     else:
         certificates = hr.certificates_for(request.user).none()
-    page = Paginator(certificates, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(certificates, request.GET.get("page"), PER_PAGE)
     today = timezone.localdate()
     rows = [(certificate, certificate_status(certificate, today)) for certificate in page]
     query = request.GET.copy()

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from lms.core.downloads import attachment
 from lms.learning.selectors import official_for
 
 from . import expiry, verification
-from .downloads import attachment
 from .models import Certificate
 from .services import CertificateError
 
@@ -21,7 +21,7 @@ def _own_certificates(user):
     official = official_for(user)
     if official is None:
         return Certificate.objects.none()
-    return Certificate.objects.filter(official=official, is_current=True)
+    return Certificate.objects.current().filter(official=official)
 
 
 @login_required

@@ -179,7 +179,7 @@ def build_officials(count, seed=2026):
     """``count`` officials spread over today's units and all position groups (deterministic)."""
     rng = random.Random(seed)
     groups = build_position_groups()
-    units = list(OrgUnit.objects.filter(valid_to__isnull=True).exclude(kind=OrgUnit.Kind.PROVINCE).order_by("path"))
+    units = list(OrgUnit.objects.open().exclude(kind=OrgUnit.Kind.PROVINCE).order_by("path"))
     weights = [share for *_rest, share in POSITION_GROUPS]
     existing = set(Official.objects.filter(employee_code__startswith="MS-").values_list("employee_code", flat=True))
     User = get_user_model()

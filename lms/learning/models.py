@@ -9,6 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from lms.people.models import Official
 
 
+class EnrollmentQuerySet(models.QuerySet):
+    def completed(self) -> "EnrollmentQuerySet":
+        """Enrolments whose current cycle is complete."""
+        return self.filter(completed_at__isnull=False)
+
+    def open(self) -> "EnrollmentQuerySet":
+        """Enrolments not (or not yet again, after a recertification) complete."""
+        return self.filter(completed_at__isnull=True)
+
+
 class Enrollment(models.Model):
     class Source(models.TextChoices):
         SELF = "self", _("Self-enrolled")
@@ -38,6 +48,8 @@ class Enrollment(models.Model):
     # passed since the cycle started count towards completing it again.
     cycle = models.PositiveSmallIntegerField(_("cycle"), default=1, editable=False)
     cycle_started_at = models.DateTimeField(_("cycle started at"), null=True, blank=True, editable=False)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enrolment")

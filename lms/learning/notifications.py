@@ -17,12 +17,10 @@
 
 import datetime
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from lms.core.mail import absolute_url, send_once, templated_email
 
 from .models import Enrollment
 
@@ -37,31 +35,17 @@ def send_completion_email(enrollment: Enrollment) -> bool:
     context = {
         "enrollment": enrollment,
         "official": enrollment.official,
-        "site_url": settings.WAGTAILADMIN_BASE_URL,
-        "my_learning_url": settings.WAGTAILADMIN_BASE_URL + reverse("learning:my_learning"),
+        "my_learning_url": absolute_url(reverse("learning:my_learning")),
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("learning/email/completed_subject.txt", context).strip()
-        body = render_to_string("learning/email/completed_body.txt", context)
-    send_mail(subject, body, None, [user.email])
+    templated_email("learning/email/completed", context, [user.email]).send()
     return True
 
 
 def notify_completed(enrollment_id: int) -> bool:
     """Send the completion e-mail of a completed enrolment once; True if a message was sent."""
-    with transaction.atomic():
-        enrollment = (
-            Enrollment.objects.select_for_update(of=("self",))
-            .select_related("official__user")
-            .filter(pk=enrollment_id, completed_at__isnull=False, completion_notified_at__isnull=True)
-            .first()
-        )
-        if enrollment is None:  # not complete, already congratulated, or gone
-            return False
-        sent = send_completion_email(enrollment)  # raises on an SMTP error: the marker stays unset
-        enrollment.completion_notified_at = timezone.now()
-        enrollment.save(update_fields=["completion_notified_at"])
-    return sent
+    completed = Enrollment.objects.select_related("official__user").completed()
+    # An SMTP error raises inside the lock: the marker stays unset for the retry.
+    return send_once(completed, enrollment_id, "completion_notified_at", send_completion_email)
 
 
 def completions_to_notify(now: datetime.datetime | None = None, limit: int = 1000) -> list[int]:

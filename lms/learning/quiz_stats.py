@@ -6,16 +6,13 @@ questions: one aggregate over the attempts (totals and the score distribution), 
 median, and one grouping the graded answers by question. Open attempts do not count.
 """
 
-import csv
-import io
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
-from lms.people.csv_safety import safe_cell, sheet_cell
+from lms.core import spreadsheets
 
 from .models import AttemptAnswer, QuizAttempt
 
@@ -23,7 +20,6 @@ BUCKETS = 10  # 0–9, 10–19, …, 80–89, then 90–100 (a perfect score joi
 ONE_DECIMAL = Decimal("0.1")
 TWO_DECIMALS = Decimal("0.01")
 FOUR_DECIMALS = Decimal("0.0001")
-SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
 
 
 def _percent(part, whole):
@@ -238,50 +234,20 @@ def question_rows(stats):
     ]
 
 
-def _safe(row):
-    return [safe_cell(value) for value in row]
+def _tables(stats):
+    return (
+        spreadsheets.Table(_("Summary"), [_("Summary"), ""], summary_rows(stats), widths={"A": 28, "B": 40}),
+        spreadsheets.Table(_("Score distribution"), distribution_header(), distribution_rows(stats)),
+        spreadsheets.Table(_("Questions"), question_header(), question_rows(stats), widths={"A": 60}),
+    )
 
 
 def csv_bytes(stats):
     """The summary, the score distribution and the questions (worst first), one block after the
     other; UTF-8 with a BOM so that Excel shows the Vietnamese correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_safe([_("Summary"), ""]))
-    writer.writerows(_safe(row) for row in summary_rows(stats))
-    writer.writerow([])
-    writer.writerow(_safe(distribution_header()))
-    writer.writerows(_safe(row) for row in distribution_rows(stats))
-    writer.writerow([])
-    writer.writerow(_safe(question_header()))
-    writer.writerows(_safe(row) for row in question_rows(stats))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _sheet(workbook, title, header, rows, first=False):
-    from openpyxl.styles import Font
-
-    sheet = workbook.active if first else workbook.create_sheet()
-    sheet.title = SHEET_TITLE_FORBIDDEN.sub("", title)[:31]  # what Excel allows in a sheet name
-    sheet.append([sheet_cell(value) for value in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([sheet_cell(value) for value in row])
-    return sheet
+    return spreadsheets.csv_bytes(*_tables(stats))
 
 
 def xlsx_bytes(stats):
     """Three sheets: the summary, the score distribution, the questions (worst first)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    summary = _sheet(workbook, _("Summary"), [_("Summary"), ""], summary_rows(stats), first=True)
-    summary.column_dimensions["A"].width = 28
-    summary.column_dimensions["B"].width = 40
-    _sheet(workbook, _("Score distribution"), distribution_header(), distribution_rows(stats))
-    questions = _sheet(workbook, _("Questions"), question_header(), question_rows(stats))
-    questions.column_dimensions["A"].width = 60
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.xlsx_bytes(*_tables(stats))

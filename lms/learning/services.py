@@ -10,6 +10,7 @@ from lms.celery import enqueue_on_commit
 
 from . import completion, signals
 from .models import Enrollment, LessonProgress
+from .tasks import send_completion_email
 
 
 class LearningError(Exception):
@@ -95,8 +96,6 @@ def complete_if_satisfied(enrollment):
 
 def complete(enrollment):
     """Mark the enrolment complete and, once committed, tell the official."""
-    from .tasks import send_completion_email
-
     before = signals.EnrollmentState.of(enrollment)
     enrollment.completed_at = timezone.now()
     enrollment.save(update_fields=["completed_at"])

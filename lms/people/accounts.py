@@ -3,18 +3,19 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage, get_connection
-from django.template.loader import render_to_string
+from django.core.mail import get_connection
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from lms.core.mail import absolute_url, templated_email
+
 
 def password_link(user):
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     path = reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
-    return settings.WAGTAILADMIN_BASE_URL + path
+    return absolute_url(path)
 
 
 def send_password_links(user_ids, chunk=500):
@@ -29,13 +30,7 @@ def send_password_links(user_ids, chunk=500):
                 if not user.email or user.has_usable_password():
                     continue  # already set a password (e.g. a retried task)
                 context = {"user": user, "official": getattr(user, "official", None), "link": password_link(user)}
-                messages.append(
-                    EmailMessage(
-                        render_to_string("people/email/account_created_subject.txt", context).strip(),
-                        render_to_string("people/email/account_created_body.txt", context),
-                        to=[user.email],
-                    )
-                )
+                messages.append(templated_email("people/email/account_created", context, [user.email]))
             if messages:
                 sent += get_connection().send_messages(messages) or 0
     return sent

@@ -4,7 +4,6 @@ turn into form errors."""
 
 from django import forms
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
@@ -24,7 +23,7 @@ class UnitChoiceField(forms.ModelChoiceField):
     """Open units in tree order, indented by depth."""
 
     def __init__(self, **kwargs):
-        super().__init__(queryset=OrgUnit.objects.filter(valid_to__isnull=True).order_by("path"), **kwargs)
+        super().__init__(queryset=OrgUnit.objects.open().order_by("path"), **kwargs)
 
     def label_from_instance(self, unit):
         return f"{'— ' * (unit.depth - 1)}{unit.name} ({unit.code})"
@@ -56,9 +55,8 @@ class OrgUnitEditForm(OrgUnitForm):
         self.initial["parent"] = parent.pk if parent else None
         if parent is not None and parent.is_closed:
             # A closed unit keeps its closed parent; it is offered so that the form still validates.
-            self.fields["parent"].queryset = OrgUnit.objects.filter(
-                Q(valid_to__isnull=True) | Q(pk=parent.pk)
-            ).order_by("path")
+            offered = OrgUnit.objects.open() | OrgUnit.objects.filter(pk=parent.pk)
+            self.fields["parent"].queryset = offered.order_by("path")
 
     @transaction.atomic
     def save(self, commit=True):
@@ -118,9 +116,8 @@ class OfficialAdminForm(forms.ModelForm):
         unit_id = self.instance.unit_id
         if unit_id:
             # An official still placed in a closed unit keeps it offered, so that the form validates.
-            self.fields["unit"].queryset = OrgUnit.objects.filter(Q(valid_to__isnull=True) | Q(pk=unit_id)).order_by(
-                "path"
-            )
+            offered = OrgUnit.objects.open() | OrgUnit.objects.filter(pk=unit_id)
+            self.fields["unit"].queryset = offered.order_by("path")
 
     @transaction.atomic
     def save(self, commit=True):

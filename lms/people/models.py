@@ -2,9 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from lms.core.jobs import Tracked
+from lms.core.storage import private_storage
 
 
 class PositionGroup(models.Model):
@@ -21,6 +22,40 @@ class PositionGroup(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OrgUnitQuerySet(MP_NodeQuerySet):
+    """Named filters on units. Treebeard's own queryset, so deleting a subtree still works."""
+
+    def open(self) -> "OrgUnitQuerySet":
+        """Units that still exist (no last day)."""
+        return self.filter(valid_to__isnull=True)
+
+    def closed(self) -> "OrgUnitQuerySet":
+        """Units closed or merged away (they have a last day)."""
+        return self.filter(valid_to__isnull=False)
+
+    def subtree(self, unit_or_path: "OrgUnit | str") -> "OrgUnitQuerySet":
+        """The unit and everything below it: its path is a prefix of theirs (paths have fixed-width
+        steps, so a sibling never matches)."""
+        path = unit_or_path if isinstance(unit_or_path, str) else unit_or_path.path
+        return self.filter(path__startswith=path)
+
+
+class OrgUnitManager(MP_NodeManager):
+    """Treebeard's manager (units in path order) returning ``OrgUnitQuerySet``."""
+
+    def get_queryset(self) -> OrgUnitQuerySet:
+        return OrgUnitQuerySet(self.model, using=self._db).order_by("path")
+
+    def open(self) -> OrgUnitQuerySet:
+        return self.get_queryset().open()
+
+    def closed(self) -> OrgUnitQuerySet:
+        return self.get_queryset().closed()
+
+    def subtree(self, unit_or_path: "OrgUnit | str") -> OrgUnitQuerySet:
+        return self.get_queryset().subtree(unit_or_path)
 
 
 class OrgUnit(MP_Node):
@@ -57,6 +92,8 @@ class OrgUnit(MP_Node):
         related_name="predecessors",
         help_text=_("For a closed unit: the unit that took over its officials and records (e.g. after a merger)."),
     )
+
+    objects = OrgUnitManager()
 
     class Meta:
         verbose_name = _("organisation unit")
@@ -148,10 +185,7 @@ class HRScope(models.Model):
         return f"{self.user} → {self.unit}"
 
 
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
+_private_storage = private_storage  # the name migrations 0002 gives the import's file storage
 
 
 class ImportBatch(Tracked):
@@ -168,7 +202,7 @@ class ImportBatch(Tracked):
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    file = models.FileField(upload_to="imports/%Y/%m/", storage=_private_storage)
+    file = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage)
     original_name = models.CharField(max_length=255)
     deactivate_missing = models.BooleanField(
         _("deactivate officials missing from this file"),

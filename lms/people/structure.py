@@ -10,7 +10,7 @@ import datetime
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -184,11 +184,7 @@ def close_unit(unit, on_date, successor=None, *, changed_by=None):
                 % {"name": successor.name, "date": _day(successor.valid_from)},
                 "successor",
             )
-    closing = list(
-        OrgUnit.objects.select_for_update()
-        .filter(path__startswith=current.path, valid_to__isnull=True)
-        .order_by("path")
-    )
+    closing = list(OrgUnit.objects.select_for_update().subtree(current).open().order_by("path"))
     opened_later = [u for u in closing if u.valid_from and u.valid_from > on_date]
     if opened_later:
         raise StructureError(
@@ -263,15 +259,13 @@ def current_structure_counts(root):
     unit is closed, in its ``current_unit`` (a closed unit without one keeps its own place), and
     in every open unit above it. Two queries, whatever the size of the tree.
     """
-    relevant = Q(path__startswith=root.path) | Q(valid_to__isnull=False, successor__isnull=False)
+    relevant = OrgUnit.objects.subtree(root) | OrgUnit.objects.closed().filter(successor__isnull=False)
     nodes = {
         pk: _Node(path, valid_to is None, successor_id)
-        for pk, path, valid_to, successor_id in OrgUnit.objects.filter(relevant).values_list(
-            "pk", "path", "valid_to", "successor_id"
-        )
+        for pk, path, valid_to, successor_id in relevant.values_list("pk", "path", "valid_to", "successor_id")
     }
     per_unit = (
-        Official.objects.filter(is_active=True, unit__in=OrgUnit.objects.filter(relevant))
+        Official.objects.filter(is_active=True, unit__in=relevant)
         .values_list("unit_id")
         .annotate(n=Count("pk"))
         .order_by()

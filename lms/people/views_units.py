@@ -49,7 +49,7 @@ class OrgUnitFilterSet(WagtailFilterSet):
         fields = []
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(valid_to__isnull=value == "open")
+        return queryset.open() if value == "open" else queryset.closed()
 
 
 class StructureErrorMixin:

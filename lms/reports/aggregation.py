@@ -85,7 +85,7 @@ def roots_for_user(user):
     units otherwise (the closed units merged into them count in them)."""
     scope = scope_for(user)
     if scope.everything:
-        return report_roots(OrgUnit.objects.filter(depth=1, valid_to__isnull=True))
+        return report_roots(OrgUnit.objects.open().filter(depth=1))
     if not scope.read_paths:
         return []
     return report_roots(OrgUnit.objects.filter(path__in=scope.read_paths))
@@ -98,9 +98,7 @@ def is_within(unit, roots):
 
 def children(unit):
     """The open sub-units one level below ``unit``, in tree order (one query)."""
-    return list(
-        OrgUnit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1, valid_to__isnull=True).order_by("path")
-    )
+    return list(OrgUnit.objects.subtree(unit).open().filter(depth=unit.depth + 1).order_by("path"))
 
 
 # Counting ------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from dataclasses import dataclass, fields
 
 from django.db.models import Q, Sum
 
-from . import maintenance
+from lms.core import dates
+
 from .models import DueTally, EnrollmentTally, HeadcountTally
 
 
@@ -79,7 +80,7 @@ class Cube:
 
     def __init__(self, unit_ids, filters=None, dimensions=(), today=None):
         filters = filters or Filters()
-        today = today or maintenance.today()
+        today = today or dates.today()
         self.names = [d.name for d in dimensions]
         columns = [d.column for d in dimensions]
         condition = filters.conditions()

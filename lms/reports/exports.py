@@ -6,12 +6,9 @@ These tables have a row per child unit, group, course or month — tens of rows 
 in memory and answered at once; the per-official lists, which can run to a province's 200 000
 officials, are the ones for a Celery job."""
 
-import csv
-import io
-
 from django.utils.translation import gettext as _
 
-from lms.people.csv_safety import safe_cell, sheet_cell
+from lms.core import spreadsheets
 
 TABLES = ("unit", "group", "course", "month")
 
@@ -58,35 +55,12 @@ def table(overview, name):
 
 
 def csv_bytes(header, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(value) for value in header])
-    for row in rows:
-        writer.writerow(["" if value is None else safe_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes(spreadsheets.Table("", header, rows))
+
+
+WIDTHS = {"A": 42, **{letter: 14 for letter in "BCDEFGH"}}
 
 
 def xlsx_bytes(title, header, rows, scope_line=""):
     """One sheet: an optional line saying what was reported (unit and filters), then the table."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "".join(c for c in str(title) if c not in "[]:*?/\\")[:31] or "Sheet"
-    if scope_line:
-        sheet.append([sheet_cell(scope_line)])
-        sheet["A1"].font = Font(bold=True)
-    sheet.append([sheet_cell(value) for value in header])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    header_row = sheet.max_row
-    for row in rows:
-        sheet.append([sheet_cell(value) for value in row])
-    sheet.column_dimensions["A"].width = 42
-    for letter in "BCDEFGH":
-        sheet.column_dimensions[letter].width = 14
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.xlsx_bytes(spreadsheets.Table(title, header, rows, widths=WIDTHS, note=scope_line))

@@ -43,7 +43,7 @@ class DashboardFilterForm(forms.Form):
         """The years that have enrolments, read from the top units' rows alone: every record adds to
         each open unit above it, so they hold every year, in a few hundred rows rather than the
         whole table's hundreds of thousands."""
-        tops = OrgUnit.objects.filter(depth=1, valid_to__isnull=True).values("pk")
+        tops = OrgUnit.objects.open().filter(depth=1).values("pk")
         return (
             EnrollmentTally.objects.filter(unit_id__in=tops).order_by("-year").values_list("year", flat=True).distinct()
         )

@@ -13,14 +13,13 @@ started, one line per enrolment, for the same subtrees, filters and statuses as 
     numbers give the nearest page.
 """
 
-from django.core.paginator import Paginator
 from django.db.models import F, Q
-from django.utils.functional import cached_property
 
+from lms.core.dates import today
+from lms.core.paging import page_of
 from lms.learning.models import Enrollment
 
 from . import aggregation, records
-from .maintenance import today
 from .models import UnitRollup
 
 KINDS = ("overdue", "not_started")
@@ -29,18 +28,6 @@ SOURCES = tuple(Enrollment.Source.values)
 # A subtree of at most so many units (a commune, a district) is read through the index on the
 # enrolment's unit; a larger one (a province) is read whole anyway.
 NARROW_UNITS = 1000
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its count (when it is known already) rather than asking the database."""
-
-    def __init__(self, object_list, per_page, count=None, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.known_count = count
-
-    @cached_property
-    def count(self):
-        return super().count if self.known_count is None else self.known_count
 
 
 def _narrowed(rows, roots):
@@ -70,9 +57,7 @@ def enrollments(kind, units, filters=None, source=None, day=None):
 def page(kind, units, filters, number, source=None, day=None):
     day = day or today()
     count = None if source is not None else getattr(aggregation.summary(units, filters, day), kind)
-    paginator = CountedPaginator(enrollments(kind, units, filters, source, day), PER_PAGE, count=count)
-    result = paginator.get_page(number)
-    result.object_list = list(result.object_list)
+    result = page_of(enrollments(kind, units, filters, source, day), number, PER_PAGE, count=count)
     for enrollment in result.object_list:
         enrollment.days_overdue = (day - enrollment.due_date).days if enrollment.due_date else None
     return result

@@ -19,10 +19,9 @@ and two learners never wait on each other crosswise.
 import datetime
 from collections import defaultdict
 
-from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
+from lms.core.dates import local, today
 from lms.learning.models import Enrollment
 from lms.people.models import Official, OrgUnit
 
@@ -41,16 +40,6 @@ def _chunks(ids):
 
 def _placeholders(ids):
     return ", ".join(["%s"] * len(ids))
-
-
-def local(moment):
-    return timezone.localtime(moment, timezone=zone())
-
-
-def zone():
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def month_key(moment):
@@ -267,7 +256,7 @@ def map_new_unit(unit):
     queries, where ``refresh_structure`` reads the whole tree)."""
     step = len(unit.path) // unit.depth
     prefixes = [unit.path[:end] for end in range(step, len(unit.path) + 1, step)]
-    ancestors = OrgUnit.objects.filter(path__in=prefixes, valid_to__isnull=True).values_list("pk", flat=True)
+    ancestors = OrgUnit.objects.open().filter(path__in=prefixes).values_list("pk", flat=True)
     rollup.UnitRollup.objects.bulk_create(
         [rollup.UnitRollup(unit_id=unit.pk, ancestor_id=pk, kind=unit.kind) for pk in sorted(ancestors)],
         ignore_conflicts=True,
@@ -357,6 +346,3 @@ def course_deleted(course_id):
             )
             cursor.execute(f"DELETE FROM {table.name} WHERE course_id = %s", [course_id])
 
-
-def today():
-    return timezone.localdate(timezone=zone())

@@ -10,8 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lms.certificates.models import _private_storage
 from lms.core.jobs import FileJob, per_user
+from lms.core.storage import private_storage
 
 
 class UnitRollup(models.Model):
@@ -133,7 +133,7 @@ class ReportExport(FileJob):
     format = models.CharField(_("format"), max_length=4, choices=FORMATS, default="csv")
     total = models.PositiveIntegerField(_("rows"), default=0)
     done = models.PositiveIntegerField(_("rows written"), default=0)
-    file = models.FileField(_("file"), upload_to=export_upload_to, storage=_private_storage, max_length=255, blank=True)
+    file = models.FileField(_("file"), upload_to=export_upload_to, storage=private_storage, max_length=255, blank=True)
 
     class Meta(FileJob.Meta):
         verbose_name = _("report export")

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from lms.core import dates
+
 from . import maintenance, rollup, tally_sql
 from .models import TalliedOfficial, UnitRollup
 
@@ -98,7 +100,7 @@ def check():
 
 def _fold_past(rows):
     """Due-date rows with every date before today summed into one (``maintenance.compact_due_dates``)."""
-    today = maintenance.today().isoformat()
+    today = dates.today().isoformat()
     folded = {}
     for key, (pending,) in rows.items():
         if key[-1] < today:

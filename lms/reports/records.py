@@ -6,10 +6,10 @@ the raw rows, so that a list of the overdue has exactly as many lines as the das
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, ExtractYear
 
+from lms.core.dates import today, zone
 from lms.learning.models import Enrollment
 
 from .cube import Filters
-from .maintenance import today, zone
 from .models import UnitRollup
 
 

@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
-from . import maintenance
-
 
 @shared_task
 def compact_due_tallies():
     """Nightly: fold the past due dates of the overdue tally together (see ``compact_due_dates``)."""
+    from . import maintenance
+
     maintenance.compact_due_dates()
 
 

@@ -8,9 +8,9 @@ on the HR page and as an A4 PDF.
     rather than in progress or not started; certificate statuses are
     ``certificates.verification.certificate_status``.
 ``transcript_pdf(official, day=None) -> bytes``
-    The PDF, in the active language, through the certificate renderer's ``html_to_pdf``, which
+    The PDF, in the active language, through ``lms.core.pdf.html_to_pdf``, which
     embeds the DejaVu fonts (Vietnamese needs them: Helvetica has no glyphs for it). Raises
-    ``certificates.rendering.RenderError`` if xhtml2pdf fails.
+    ``lms.core.pdf.RenderError`` if xhtml2pdf fails.
 """
 
 from dataclasses import dataclass
@@ -20,13 +20,13 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from content.models import QuizPage
-from lms.certificates import rendering
 from lms.certificates.models import Certificate
 from lms.certificates.verification import certificate_status
+from lms.core.dates import today
+from lms.core.pdf import html_to_pdf
 from lms.learning.models import Enrollment, QuizAttempt
 
 from . import records
-from .maintenance import today
 
 PDF_TEMPLATE = "reports/transcript_pdf.html"
 
@@ -102,4 +102,4 @@ def transcript(official, day=None):
 def transcript_pdf(official, day=None):
     html = render_to_string(PDF_TEMPLATE, {"transcript": transcript(official, day), "pdf": True})
     meta = {"title": str(_("Training record")), "subject": official.full_name}
-    return rendering.html_to_pdf(html, f"the training record of official {official.pk}", meta)
+    return html_to_pdf(html, f"the training record of official {official.pk}", meta)

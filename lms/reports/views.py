@@ -7,65 +7,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from lms.people.models import OrgUnit
-from lms.people.views_hr import hr_required
+from lms.people.permissions import hr_required
 
-from . import aggregation, charts, exports
-from .forms import DashboardFilterForm
-
-
-def _unit(request, roots):
-    """The unit asked for with ``?unit=``, if any: open and inside ``roots``, else a 404."""
-    raw = request.GET.get("unit", "")
-    if not raw:
-        return None
-    try:
-        unit = OrgUnit.objects.filter(pk=int(raw), valid_to__isnull=True).first()
-    except (TypeError, ValueError, OverflowError):
-        unit = None
-    if unit is None or not aggregation.is_within(unit, roots):
-        raise Http404
-    return unit
-
-
-def _breadcrumbs(unit, roots):
-    """The units from the user's root down to ``unit``, in one query."""
-    root = next(root for root in roots if unit.path.startswith(root.path))
-    steplen = OrgUnit.steplen
-    paths = [unit.path[: depth * steplen] for depth in range(root.depth, unit.depth)]
-    return list(OrgUnit.objects.filter(path__in=paths).order_by("path")) if paths else []
-
-
-def _selection(request):
-    """What the dashboard, its exports and the lists share: the user's report roots, the unit drilled
-    down to (or None), the filter form, and the units reported (that unit, or the roots)."""
-    roots = aggregation.roots_for_user(request.user)
-    unit = _unit(request, roots)
-    return roots, unit, DashboardFilterForm(request.GET), [unit] if unit else roots
-
-
-def _report(request):
-    """What the page and the exports share: the units reported, the filter form and the overview."""
-    roots, unit, form, units = _selection(request)
-    overview = aggregation.overview(units, form.filters()) if units else None
-    return roots, unit, form, overview
-
-
-def _page_context(roots, unit, form):
-    """The heading, breadcrumbs and query strings a page about ``unit`` (or the roots) shows."""
-    filters_query = form.querystring()
-    unit_query = f"unit={unit.pk}" if unit else ""
-    return {
-        "form": form,
-        "unit": unit,
-        "current": unit or (roots[0] if len(roots) == 1 else None),
-        "several_roots": len(roots) > 1,
-        "crumbs": _breadcrumbs(unit, roots) if unit else [],
-        "filters_query": filters_query,
-        "unit_query": unit_query,
-        "export_query": "&".join(part for part in (unit_query, filters_query) if part),
-        "has_filters": bool(filters_query),
-    }
+from . import aggregation, charts, exports, selection
 
 
 def _with_query(base, *parts):
@@ -109,8 +53,8 @@ def _tables(request, overview, filters_query):
 @hr_required()
 @require_GET
 def dashboard(request):
-    roots, unit, form, overview = _report(request)
-    context = {**_page_context(roots, unit, form), "overview": overview}
+    roots, unit, form, overview = selection.report(request)
+    context = {**selection.page_context(roots, unit, form), "overview": overview}
     if overview is not None:
         context["tables"] = _tables(request, overview, context["filters_query"])
         context["month_chart"] = charts.column_chart(
@@ -124,7 +68,7 @@ def dashboard(request):
 def export(request, table, fmt):
     if table not in exports.TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
-    roots, unit, form, overview = _report(request)
+    roots, unit, form, overview = selection.report(request)
     if overview is None:
         overview = aggregation.Overview(aggregation.Numbers(), [], [], [], [])
     title, header, rows = exports.table(overview, table)

@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from lms.people.views_hr import hr_required
+from lms.core.downloads import attachment
+from lms.people.permissions import hr_required
 
-from . import aggregation, export_jobs
+from . import aggregation, export_jobs, export_rows, selection
 from .forms import DashboardFilterForm
 from .models import ReportExport
-from .views import _selection
 
 
 class ExportForm(forms.Form):
@@ -25,7 +25,7 @@ class ExportForm(forms.Form):
 @hr_required()
 @require_http_methods(["GET", "POST"])
 def export_start(request):
-    roots, unit, filter_form, units = _selection(request)  # a unit not theirs is a 404
+    roots, unit, filter_form, units = selection.select(request)  # a unit not theirs is a 404
     filters = filter_form.filters()
     if request.method == "POST":
         form = ExportForm(request.POST)
@@ -49,7 +49,7 @@ def export_start(request):
             }
         )
     numbers = aggregation.summary(units, filters) if units else aggregation.Numbers()
-    choices = [(value, label, export_jobs.count_of(numbers, value)) for value, label in ReportExport.LISTS.items()]
+    choices = [(value, label, export_rows.count_of(numbers, value)) for value, label in ReportExport.LISTS.items()]
     return render(
         request,
         "reports/exports/start.html",
@@ -87,7 +87,6 @@ def export_detail(request, pk):
 @hr_required()
 @require_GET
 def export_download(request, pk):
-    from lms.certificates.downloads import attachment
 
     job = _own(request, pk)
     ready = job.file if job.status == ReportExport.Status.DONE else None  # None: a 404

@@ -12,12 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from lms.learning.models import Enrollment
+from lms.people.permissions import hr_required
 from lms.people.scopes import visible_officials
-from lms.people.views_hr import hr_required
 from lms.text import file_name_part
 
-from . import lists, transcripts
-from .views import _page_context, _selection
+from . import lists, selection, transcripts
 
 
 class SourceForm(forms.Form):
@@ -34,8 +33,8 @@ class SourceForm(forms.Form):
 
 
 def _list(request, kind):
-    roots, unit, form, units = _selection(request)
-    context = {**_page_context(roots, unit, form), "kind": kind, "page": None}
+    roots, unit, form, units = selection.select(request)
+    context = {**selection.page_context(roots, unit, form), "kind": kind, "page": None}
     source_form = SourceForm(request.GET) if kind == "not_started" else None
     source = source_form.value() if source_form else None
     context["source_form"], context["source"] = source_form, source

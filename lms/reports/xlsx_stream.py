@@ -8,7 +8,7 @@ frozen at the top, column widths, and a new sheet every ``max_rows`` rows (Excel
 1 048 576, the header included). Memory holds a batch of rows and the distinct values of the
 repeating columns, whatever the number of rows. The zip is written by a thread of its own: zlib
 lets go of the GIL while it compresses, so the next rows' XML is built meanwhile. Values must
-already be safe for a spreadsheet (``csv_safety.safe_cell``) and free of the control characters
+already be safe for a spreadsheet (``lms.core.spreadsheets.safe_cell``) and free of the control characters
 XML cannot carry.
 """
 

@@ -65,10 +65,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",  # its templates and static files: the API docs page loads nothing from outside
     "axes",
+    "csp",  # django-csp: its system checks
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lms.csp.SiteCSPMiddleware",  # Content-Security-Policy (django-csp): see the block at the end
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lms.middleware.PreferredLanguageMiddleware",
@@ -161,7 +163,7 @@ FORMAT_MODULE_PATH = ["lms.formats"]
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
-# Page slugs stay ASCII: Vietnamese titles are transliterated (đ → d) by content.slugs.
+# Page slugs stay ASCII: Vietnamese titles are transliterated (đ → d) by lms.text.vi_slugify.
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 
 STATIC_URL = "/static/"
@@ -171,11 +173,17 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 # Files that must never be served publicly (uploaded lists of officials, later signing keys).
 PRIVATE_MEDIA_ROOT = Path(env("DJANGO_PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+def storages(private_root, staticfiles_backend="django.contrib.staticfiles.storage.StaticFilesStorage"):
+    """Uploads on disk, the private storage at ``private_root``, static files by ``staticfiles_backend``
+    (the settings of each environment call it again when they move one of them)."""
+    return {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": private_root}},
+        "staticfiles": {"BACKEND": staticfiles_backend},
+    }
+
+
+STORAGES = storages(PRIVATE_MEDIA_ROOT)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # E-mail: console unless an SMTP host is configured.
@@ -271,14 +279,10 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
-WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# Embedded players keep their own size; static/css/site.css makes them fluid (16:9) without the
+# inline style Wagtail's responsive wrapper would need (the site's CSP refuses inline styles).
+WAGTAILEMBEDS_RESPONSIVE_HTML = False
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
-}
 
 LEARNING_DUE_SOON_DAYS = 14
 
@@ -300,10 +304,65 @@ CERTIFICATE_SWEEP_GRACE = timedelta(seconds=int(env("CERTIFICATE_SWEEP_GRACE_SEC
 CERTIFICATE_SWEEP_BATCH = 500
 # Holders are reminded this many days before their certificate expires (and may renew it from then).
 CERTIFICATE_EXPIRY_REMINDER_DAYS = int(env("CERTIFICATE_EXPIRY_REMINDER_DAYS", 30))
-# Wagtail logs every page edit and background task at INFO; keep them for real problems.
-LOGGING["loggers"] = {
-    "django_tasks": {"level": "WARNING"},
-    "wagtail": {"level": env("WAGTAIL_LOG_LEVEL", "WARNING")},
-    "axes": {"level": env("AXES_LOG_LEVEL", "WARNING")},  # failed logins and lockouts; not every success
+# Logging: every line with its time, level and logger, to the console (the process manager keeps it).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Wagtail logs every page edit and background task at INFO; keep them for real problems.
+        "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": env("WAGTAIL_LOG_LEVEL", "WARNING")},
+        "axes": {"level": env("AXES_LOG_LEVEL", "WARNING")},  # failed logins and lockouts; not every success
+    },
 }
 
+# ---------------------------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp 4, middleware lms.csp.SiteCSPMiddleware).
+# The public site loads everything from itself: no inline script, no inline style, no eval, nothing
+# from another site; scripts live in static/js/, styles in static/css/site.css. data: images only
+# for the empty favicon (<link rel="icon" href="data:,"> keeps browsers from asking for /favicon.ico).
+# The site cannot be framed, forms post only to it, and <base> and plugins are refused.
+# ---------------------------------------------------------------------------------------------------
+# Lesson videos are players embedded from the providers trainers use; a player is fetched only when
+# the learner opens the video (templates/content/blocks/video.html). CSP_VIDEO_SOURCES: their origins.
+VIDEO_FRAME_SOURCES = env_list(
+    "CSP_VIDEO_SOURCES", "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "frame-src": ["'self'", *VIDEO_FRAME_SOURCES],
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+# Wagtail's admin (every path under PATH_PREFIX) replaces the directives named here, and only those
+# (lms/csp.py). Measured with Wagtail 8.0 in Chromium (tests/browser/test_csp.py): its editor,
+# explorer filters and choosers run inline <script>s (date widgets, InlinePanel) and its bundles
+# insert <style> elements, so scripts and styles need 'unsafe-inline' there; no 'unsafe-eval',
+# nothing in the admin needs it. The editor's live preview is a frame of the admin, and when the
+# form cannot be previewed that frame holds an admin page ("Preview not available"), so the admin
+# may be framed by itself. No other origin is allowed in any directive, here either.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "PATH_PREFIX": "/admin/",
+    "DIRECTIVES": {
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "frame-ancestors": ["'self'"],
+    },
+    # A preview is the page as the site serves it, under the site's policy, in a frame of the editor.
+    "PREVIEW_DIRECTIVES": {"frame-ancestors": ["'self'"]},
+}
+# No avatars from gravatar.com in the admin (nothing is fetched from another site, and officials'
+# e-mail hashes are not sent there): Wagtail shows its default avatar or an uploaded one.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None

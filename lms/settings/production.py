@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import PRIVATE_MEDIA_ROOT, SECRET_KEY, env, env_bool
+from .base import PRIVATE_MEDIA_ROOT, SECRET_KEY, env, env_bool, storages
 
 # What production cannot run without, and what each one is for (named in the refusal).
 REQUIRED_ENVIRONMENT = {
@@ -47,11 +47,7 @@ DEBUG = False
 # Tasks go to the workers, whatever CELERY_TASK_ALWAYS_EAGER says.
 CELERY_TASK_ALWAYS_EAGER = False
 
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
+STORAGES = storages(PRIVATE_MEDIA_ROOT, "whitenoise.storage.CompressedManifestStaticFilesStorage")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

@@ -5,9 +5,9 @@ import pytest
 
 from lms.api import tokens
 from lms.people import roles
-from tests.factories import UserFactory, placed_official
+from tests.factories import placed_official
 from tests.reports.conftest import clock, course, groups, other_course, tree  # noqa: F401
-from tests.reports.test_dashboard_views import hr_of, world  # noqa: F401
+from tests.reports.test_dashboard_views import world  # noqa: F401
 
 
 def bearer(secret):
@@ -44,8 +44,3 @@ def official_user(world):  # noqa: F811
     official = placed_official(world.a)
     official.user.groups.add(roles.ensure_roles()[roles.OFFICIAL])
     return official.user
-
-
-@pytest.fixture
-def admin_user(db):
-    return UserFactory(is_superuser=True, is_staff=True)

@@ -14,7 +14,7 @@ from lms.api import tokens
 from lms.api.models import ApiToken
 from lms.people.models import HRScope
 from tests.api.conftest import bearer
-from tests.reports.test_dashboard_views import hr_of
+from tests.support.people import hr_of
 
 SUMMARY = "/api/v1/summary/"
 

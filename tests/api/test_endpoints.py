@@ -8,15 +8,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lms.core.dates import today
 from lms.learning import services
 from lms.people import structure
 from lms.people.models import OrgUnit
 from lms.reports import aggregation
 from lms.reports.aggregation import Filters
-from lms.reports.maintenance import today
 from tests.api.conftest import bearer
 from tests.factories import make_course, placed_official
-from tests.reports.test_dashboard_views import finish, hr_of
+from tests.support.learning import finish
+from tests.support.people import hr_of
 
 REPORTS = ("summary/", "by-unit/", "by-group/", "by-course/")
 NO_FILTERS = {"year": None, "course": None, "group": None, "kind": None}

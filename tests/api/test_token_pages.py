@@ -10,7 +10,8 @@ from django.urls import reverse
 from lms.api import tokens
 from lms.api.models import ApiToken
 from tests.api.conftest import bearer
-from tests.reports.test_dashboard_views import hr_of
+from tests.support.auth import logged_in
+from tests.support.people import hr_of
 
 LIST = reverse("api_tokens:list")
 CREATE = reverse("api_tokens:create")
@@ -22,10 +23,8 @@ def revoke_url(token):
 
 @pytest.fixture
 def hr_client(client, world):
-    user = hr_of(world.a)
-    client.force_login(user)
-    client.user = user
-    return client
+    client.user = hr_of(world.a)
+    return logged_in(client, client.user)
 
 
 def test_the_urls():

@@ -2,7 +2,6 @@
 downloads it (Vietnamese text, a signature our root trusts), follows the address in its QR code
 to the public page that says it is valid; HR revokes it and the same address says revoked."""
 
-import re
 import unicodedata
 from io import BytesIO
 
@@ -16,9 +15,9 @@ from lms.certificates.models import Certificate
 from lms.learning import assessment
 from lms.learning import services as learning
 from lms.people.models import Official
-from tests.browser.test_learner_journey import SCREENSHOTS, log_in
 from tests.certificates.conftest import page_image
 from tests.learning.quiz_helpers import correct_answers
+from tests.support.browser import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,11 +86,7 @@ def test_complete_download_verify_and_revoke(live_server, page, settings, tmp_pa
 
     # HR of the official's unit revokes it; the same address now says so.
     page.context.clear_cookies()
-    page.goto(f"{base}/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("nhansu")
-    page.get_by_label("Mật khẩu").fill("Demo@2026")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(re.escape(base) + "/.*"))
+    log_in(page, base, username="nhansu")
     revoke_in_hr_pages(page, base, certificate)
 
     page.goto(address)

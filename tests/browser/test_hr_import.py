@@ -3,16 +3,15 @@ imports, and finds the officials in their scope."""
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from lms.people.models import Official
+from tests.support.browser import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "test-results"))
 
 
 def filled(template_bytes, mistakes=True):
@@ -36,10 +35,7 @@ def test_hr_imports_twenty_officials(live_server, page):
     call_command("seed_demo", officials=0)
     base = live_server.url
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.goto(f"{base}/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("nhansu")
-    page.get_by_label("Mật khẩu").fill("Demo@2026")
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, base, username="nhansu")
     page.get_by_role("link", name="Cán bộ", exact=True).click()
     page.get_by_role("link", name="Nhập danh sách cán bộ từ tệp").click()
 

@@ -2,31 +2,20 @@
 every lesson, fails the final test, retakes it over a line that drops, passes and sees the course
 completed."""
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from content.models import CoursePage, QuizPage
 from lms.learning.models import Enrollment, QuizAttempt
+from tests.support.browser import SCREENSHOTS, log_in  # tests/browser/test_csp.py imports them from here
 
 # Each test seeds its own data: the live server needs committed rows, and the database is flushed
 # after every test (serialized rollback cannot help: under Playwright's event loop Django sees a
 # different connection object than the one the test database was serialised on).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "test-results"))
-
-
-def log_in(page, base, username="hocvien", password="Demo@2026"):
-    page.goto(f"{base}/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/hoc-tap/")
 
 
 def answer(page, position, item, right=True):
@@ -49,7 +38,9 @@ def saved_answers(attempt):
 
 def wait_for_saved(page, attempt, positions):
     """Autosave runs in the background; wait until the server holds an answer for each position."""
-    page.wait_for_function("document.getElementById('save-status').textContent.includes('Đã lưu')")
+    # Functions, not bare expressions: Playwright polls an expression with eval() in the page,
+    # which the Content-Security-Policy refuses (no 'unsafe-eval').
+    page.wait_for_function("() => document.getElementById('save-status').textContent.includes('Đã lưu')")
     for _ in range(150):
         if all(saved_answers(attempt).get(str(p)) for p in positions):
             return
@@ -122,7 +113,7 @@ def test_official_finishes_a_course_in_the_browser(live_server, page):
     page.route(save_url, lambda route: route.abort("internetdisconnected"))
     for position in range(half, half + 2):
         answer(page, position, paper[position])
-    page.wait_for_function("document.getElementById('save-status').textContent.includes('mất kết nối')")
+    page.wait_for_function("() => document.getElementById('save-status').textContent.includes('mất kết nối')")
     assert not saved_answers(second).get(str(half))
     page.screenshot(path=SCREENSHOTS / "attempt-offline.png", full_page=True)
 

@@ -7,20 +7,12 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from tests.browser.test_learner_journey import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 COMMUNE = "Xã Sơn Hà"
 OFFICE = "Phòng Văn hóa - Xã hội xã Sơn Hà"
-
-
-def log_in_as_hr(page, base):
-    page.goto(f"{base}/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("nhansu")
-    page.get_by_label("Mật khẩu").fill("Demo@2026")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
 
 
 def as_number(text):
@@ -65,7 +57,7 @@ def test_hr_drills_down_two_levels_and_the_xlsx_says_what_the_screen_says(live_s
     call_command("seed_demo")
     base = live_server.url
     SCREENSHOTS.mkdir(exist_ok=True)
-    log_in_as_hr(page, base)
+    log_in(page, base, username="nhansu")
 
     page.get_by_role("link", name="Báo cáo", exact=True).first.click()
     assert "Tỉnh Minh Sơn" in page.get_by_role("heading", level=1).inner_text()

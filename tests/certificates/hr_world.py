@@ -1,5 +1,6 @@
 """Data for the HR certificate tests: two communes of a province, their HR, a unit head, an
-official, an administrator, and certificates on both sides."""
+official, an administrator, and certificates on both sides (log in as one of them with
+``tests.support.auth.login(client, world, role)``)."""
 
 import datetime
 import hashlib
@@ -10,9 +11,9 @@ from django.core.files.base import ContentFile
 from lms.certificates import services
 from lms.certificates.models import Certificate
 from lms.people import roles
-from lms.people.models import HRScope
 from tests.certificates.conftest import completed_enrollment
-from tests.factories import OfficialFactory, UserFactory, make_unit
+from tests.factories import OfficialFactory, make_unit
+from tests.support.people import administrator, hr_of
 
 NAME_A = "Lò Thị Hạnh"
 CODE_A = "A-0001"
@@ -34,11 +35,8 @@ def build_world(course, signed=True):
     official_b = OfficialFactory(unit=unit_b, full_name=NAME_B, employee_code=CODE_B)
     people = {"anonymous": None, "official": official_a.user}
     for key, unit, manage in (("hr_a", unit_a, True), ("hr_b", unit_b, True), ("head_a", unit_a, False)):
-        user = UserFactory(username=key.replace("_", "-"), first_name=key.upper())
-        user.groups.add(groups[roles.HR])
-        HRScope.objects.create(user=user, unit=unit, can_manage=manage)
-        people[key] = user
-    people["admin"] = UserFactory(username="quantri", is_superuser=True, is_staff=True)
+        people[key] = hr_of(unit, can_manage=manage, username=key.replace("_", "-"), first_name=key.upper())
+    people["admin"] = administrator()
     if signed:
         cert_a = services.issue_for_enrollment(completed_enrollment(course, official_a).pk)
         cert_b = services.issue_for_enrollment(completed_enrollment(course, official_b).pk)
@@ -81,10 +79,3 @@ def quick_certificate(official, course, *, year=2024, issued_on=None, expires_on
     certificate.pdf.save(f"{certificate.serial}-r1.pdf", ContentFile(content), save=False)
     certificate.save()
     return certificate
-
-
-def login(client, world, role):
-    user = world["people"][role]
-    if user is not None:
-        client.force_login(user)
-    return client

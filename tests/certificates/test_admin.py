@@ -4,17 +4,10 @@ import pytest
 from django.urls import reverse
 
 from lms.certificates.models import CertificateTemplate
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 URLS = "wagtailsnippets_certificates_certificatetemplate"
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(username="quantri", is_superuser=True, is_staff=True))
-    return client
 
 
 def form_data(**overrides):

@@ -16,8 +16,9 @@ from lms.certificates import archive, services, tasks
 from lms.certificates.models import Certificate, CertificateArchive
 from lms.people.models import HRScope
 from tests.certificates.conftest import read_pdf
-from tests.certificates.hr_world import NAME_A, build_world, login, quick_certificate
+from tests.certificates.hr_world import NAME_A, build_world, quick_certificate
 from tests.factories import OfficialFactory, make_course
+from tests.support.auth import login
 
 
 def url(name, *args):

@@ -3,22 +3,17 @@ its own connection. What is guarded: the enrolment row lock and the one-current 
 certificate, however many callers), and the year's counter (distinct serials, none given twice)."""
 
 import pytest
-from django.db import connection
 
 from lms.certificates import services
 from lms.certificates.models import Certificate, SerialCounter
 from tests.certificates.conftest import completed_enrollment
 from tests.concurrency import run_together as shared_run_together
 from tests.factories import make_course
+from tests.support.db import ROW_LOCKS, postgres_only
 
 pytestmark = [
-    pytest.mark.postgres,
+    postgres_only(ROW_LOCKS),
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite ignores select_for_update and lets one writer in at a time, "
-        "so the row locks under test cannot be exercised (set DATABASE_URL to a PostgreSQL server)",
-    ),
 ]
 
 THREADS = 5

@@ -16,7 +16,7 @@ from lms.learning import services as learning
 from lms.learning.models import Enrollment
 from tests.certificates.conftest import HOLDER, completed_enrollment
 from tests.factories import OfficialFactory, lessons_of, make_course
-from tests.test_query_counts import count_queries
+from tests.support.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,10 @@ from wagtail.models import ModelLogEntry
 from lms.certificates import services
 from lms.certificates.models import Certificate, CertificateArchive
 from tests.certificates.conftest import pdf_text, read_pdf
-from tests.certificates.hr_world import CODE_A, NAME_A, NAME_B, build_world, login, quick_certificate
+from tests.certificates.hr_world import CODE_A, NAME_A, NAME_B, build_world, quick_certificate
 from tests.factories import OfficialFactory, make_course
-from tests.test_query_counts import count_queries
+from tests.support.auth import login
+from tests.support.queries import count_queries
 
 ROLES = ["anonymous", "official", "hr_a", "hr_b", "head_a", "admin"]
 
@@ -343,7 +344,7 @@ def test_get_never_changes_anything(client, world):
 def test_posts_without_the_csrf_token_are_refused(world):
     before = state(world)
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(world["people"]["hr_a"])
+    login(browser, world, "hr_a")
     cert = world["cert_a"]
     assert browser.post(url("reissue", cert.pk), {"holder_name": "Tên Khác", "reason": "Lý do"}).status_code == 403
     assert browser.post(url("revoke", cert.pk), {"reason": "Lý do", "confirm": "on"}).status_code == 403

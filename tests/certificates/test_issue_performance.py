@@ -21,12 +21,9 @@ from lms.learning.models import Enrollment
 from tests.certificates.conftest import completed_enrollment, read_pdf
 from tests.concurrency import run_together
 from tests.factories import make_course
+from tests.support.db import postgres_only
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL: SQLite has no row locks to look at from another connection "
-    "(set DATABASE_URL to a PostgreSQL server)",
-)
+on_postgresql = postgres_only("SQLite has no row locks to look at from another connection")
 
 
 def stored_pdfs(settings):
@@ -149,7 +146,6 @@ def from_another_connection(query, params):
 
 
 @on_postgresql
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_serial_is_committed_and_nothing_is_locked_while_the_pdf_is_drawn(course, monkeypatch):
     enrollment = completed_enrollment(course)
@@ -175,7 +171,6 @@ def test_the_serial_is_committed_and_nothing_is_locked_while_the_pdf_is_drawn(co
 
 
 @on_postgresql
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_issues_for_different_enrolments_draw_at_the_same_time(catalogue, monkeypatch):
     enrollments = [completed_enrollment(make_course(catalogue, f"Khóa {n}", lessons=1)) for n in range(2)]

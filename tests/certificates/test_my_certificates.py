@@ -6,7 +6,8 @@ from django.urls import reverse
 from lms.certificates import services
 from tests.certificates.conftest import completed_enrollment, read_pdf
 from tests.factories import OfficialFactory, make_course
-from tests.test_query_counts import count_queries
+from tests.support.auth import logged_in
+from tests.support.queries import count_queries
 
 
 @pytest.fixture
@@ -14,13 +15,8 @@ def certificate(enrollment):
     return services.issue_for_enrollment(enrollment.pk)
 
 
-def client_for(client, official):
-    client.force_login(official.user)
-    return client
-
-
 def test_the_holder_sees_and_downloads_the_certificate(client, certificate):
-    client = client_for(client, certificate.official)
+    client = logged_in(client, certificate.official.user)
     page = client.get(reverse("my_certificates:list"))
     assert page.status_code == 200
     assert certificate.serial in page.content.decode()
@@ -31,7 +27,7 @@ def test_the_holder_sees_and_downloads_the_certificate(client, certificate):
 
 
 def test_another_official_gets_a_404_not_the_file(client, certificate):
-    client = client_for(client, OfficialFactory())
+    client = logged_in(client, OfficialFactory().user)
     response = client.get(reverse("my_certificates:download", args=[certificate.pk]))
     assert response.status_code == 404
     assert certificate.serial not in client.get(reverse("my_certificates:list")).content.decode()
@@ -45,7 +41,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, certificate):
 
 def test_the_list_makes_the_same_queries_for_one_or_four_certificates(client, catalogue, certificate):
     official = certificate.official
-    client = client_for(client, official)
+    client = logged_in(client, official.user)
     url = reverse("my_certificates:list")
     one = count_queries(client, url)
     for number in range(3):
@@ -56,5 +52,5 @@ def test_the_list_makes_the_same_queries_for_one_or_four_certificates(client, ca
 
 def test_a_file_missing_from_the_storage_is_a_404_not_a_500(client, certificate):
     certificate.pdf.storage.delete(certificate.pdf.name)
-    client = client_for(client, certificate.official)
+    client = logged_in(client, certificate.official.user)
     assert client.get(reverse("my_certificates:download", args=[certificate.pk])).status_code == 404

@@ -129,3 +129,30 @@ def test_publish_helper_builds_lessons_in_order(catalogue):
     for title in ["Một", "Hai", "Ba"]:
         publish(course, LessonPage(title=title, body=lesson_body()))
     assert [lesson.title for lesson in course.lessons()] == ["Một", "Hai", "Ba"]
+
+
+def test_a_new_course_can_be_previewed_before_it_is_saved(client, catalogue):
+    """The editor's preview of the "add course" form renders the page without a database row."""
+    from tests.factories import OfficialFactory
+
+    trainer = OfficialFactory().user  # a trainer is an official too: the page asks for their enrolment
+    trainer.is_superuser = trainer.is_staff = True
+    trainer.save()
+    client.force_login(trainer)
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+
+    form = nested_form_data(
+        {
+            "title": "Phần mềm một cửa điện tử",
+            "slug": "mot-cua",
+            "summary": "Tiếp nhận hồ sơ.",
+            "objectives": streamfield([]),
+            "estimated_minutes": 60,
+            "comments": inline_formset([]),
+        }
+    )
+    url = f"/admin/pages/add/content/coursepage/{catalogue.pk}/preview/"
+    assert client.post(url, form).json() == {"is_valid": True, "is_available": True}
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Phần mềm một cửa điện tử" in page.content.decode()

@@ -11,8 +11,10 @@ from lms.learning import assessment
 from lms.learning.grading import model_answers
 from lms.learning.models import QuizAttempt
 from lms.people import roles
-from tests.factories import OfficialFactory, UserFactory
+from tests.factories import OfficialFactory
 from tests.learning.quiz_helpers import Kind, enrolled, key_pks, make_bank, make_question, make_quiz
+from tests.support.auth import logged_in
+from tests.support.people import member
 
 URLS = "wagtailsnippets_content_question"
 ADD_URL = f"{URLS}:add"
@@ -23,20 +25,8 @@ def edit_url(question):
 
 
 @pytest.fixture
-def groups(catalogue):
-    return roles.ensure_roles(catalogue)
-
-
-def member(groups, role, **kwargs):
-    user = UserFactory(**kwargs)
-    user.groups.add(groups[role])
-    return user
-
-
-@pytest.fixture
-def trainer_client(client, groups):
-    client.force_login(member(groups, roles.TRAINER, username="giangvien"))
-    return client
+def trainer_client(client, role_groups):
+    return logged_in(client, member(role_groups, roles.TRAINER, username="giangvien"))
 
 
 # What a browser posts --------------------------------------------------------------------------
@@ -307,14 +297,14 @@ def test_editing_a_question_leaves_papers_already_drawn_as_they_were(trainer_cli
 
 
 @pytest.mark.parametrize("role", ["anonymous", roles.OFFICIAL, roles.HR])
-def test_only_trainers_reach_the_question_banks(client, groups, course, role):
+def test_only_trainers_reach_the_question_banks(client, role_groups, course, role):
     question = make_question(course, prompt="Câu hỏi bí mật của ngân hàng đề thi?")
     if role == roles.OFFICIAL:
         official = OfficialFactory()
-        official.user.groups.add(groups[roles.OFFICIAL])
+        official.user.groups.add(role_groups[roles.OFFICIAL])
         client.force_login(official.user)
     elif role == roles.HR:
-        client.force_login(member(groups, roles.HR, username="nhansu"))
+        client.force_login(member(role_groups, roles.HR, username="nhansu"))
     # Without admin access: the admin login; with it but without the permission: the admin home.
     refusal = reverse("wagtailadmin_home") if role == roles.HR else reverse("wagtailadmin_login")
 

@@ -25,6 +25,7 @@ from tests.learning.quiz_helpers import (
     quiz_with_bank,
     wrong_answers,
 )
+from tests.support.learning import finish
 
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)  # 08:00 in Hà Nội
 
@@ -66,11 +67,6 @@ def draws(quiz, times=20, seed=2026):
 
 def position_of(paper, kind):
     return next(position for position, item in enumerate(paper) if item["kind"] == kind)
-
-
-def finish_lessons(official, course, lessons=None):
-    for lesson in lessons_of(course) if lessons is None else lessons:
-        services.record_lesson_done(official, lesson)
 
 
 def enrollment_of(official):
@@ -583,35 +579,35 @@ def test_min_wait_over_allows_the_next_attempt(course, learner):
 
 
 def test_passing_the_final_test_completes_the_course_once_the_lessons_are_done(course, learner, quiz):
-    finish_lessons(learner, course)
+    finish(learner, course)
     assert not enrollment_of(learner).is_complete
     sit(learner, quiz)
     assert enrollment_of(learner).is_complete
 
 
 def test_passing_the_final_test_with_lessons_left_does_not_complete(course, learner, quiz):
-    finish_lessons(learner, course, lessons_of(course)[:-1])
+    finish(learner, course, lessons_of(course)[:-1])
     assert sit(learner, quiz).passed
     assert not enrollment_of(learner).is_complete
 
 
 def test_the_last_lesson_after_passing_completes_the_course(course, learner, quiz):
     *first, last = lessons_of(course)
-    finish_lessons(learner, course, first)
+    finish(learner, course, first)
     sit(learner, quiz)
     assert services.record_lesson_done(learner, last).newly_completed
     assert enrollment_of(learner).is_complete
 
 
 def test_a_failed_attempt_does_not_complete(course, learner, quiz):
-    finish_lessons(learner, course)
+    finish(learner, course)
     assert not sit(learner, quiz, wrong_answers).passed
     assert not enrollment_of(learner).is_complete
 
 
 def test_an_optional_quiz_is_not_needed_to_complete(course, learner):
     quiz_with_bank(course, 4, is_required=False)
-    finish_lessons(learner, course)
+    finish(learner, course)
     assert enrollment_of(learner).is_complete
 
 
@@ -633,7 +629,7 @@ def test_taking_a_test_counts_as_starting_the_course_in_the_reports(course, lear
 def test_handing_in_the_test_that_completes_keeps_the_tallies_right(course, learner, quiz):
     from lms.reports import aggregation, rebuild
 
-    finish_lessons(learner, course)
+    finish(learner, course)
     sit(learner, quiz)
     assert (aggregation.summary([learner.unit]).completed, aggregation.summary([learner.unit]).in_progress) == (1, 0)
     assert rebuild.check() == []
@@ -643,7 +639,7 @@ def test_handing_in_the_test_that_completes_keeps_the_tallies_right(course, lear
 
 
 def test_close_expired_attempts_grades_abandoned_attempts_and_completes_the_course(course, learner, quiz):
-    finish_lessons(learner, course)
+    finish(learner, course)
     attempt = start(learner, quiz, now=T0)
     assessment.save_answers(learner, attempt.pk, correct_answers(attempt.paper), now=T0)
     assert assessment.close_expired_attempts(now=attempt.deadline + GRACE + datetime.timedelta(seconds=1)) == 1
@@ -662,7 +658,7 @@ def test_close_expired_attempts_leaves_attempts_still_in_time(learner, quiz):
 
 
 def test_close_expired_attempts_grades_an_abandoned_failure_without_completing(course, learner, quiz):
-    finish_lessons(learner, course)
+    finish(learner, course)
     attempt = start(learner, quiz, now=T0)
     assert assessment.close_expired_attempts(now=attempt.deadline + datetime.timedelta(hours=1)) == 1
     attempt.refresh_from_db()

@@ -7,13 +7,15 @@ import time
 
 import pytest
 from django.core import mail
-from django.core.mail import send_mail as real_send_mail
-from django.db import connection
+from django.core.mail import EmailMessage
 
 from lms.learning import notifications, tasks
 from lms.learning.models import Enrollment
 from tests.certificates.conftest import completed_enrollment
 from tests.concurrency import run_together
+from tests.support.db import ROW_LOCKS, postgres_only
+
+real_send = EmailMessage.send
 
 
 @pytest.fixture
@@ -42,12 +44,12 @@ def test_a_failed_send_leaves_the_marker_unset_so_a_retry_sends_it(enrollment, m
     def refuse(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("the mail server went away")
 
-    monkeypatch.setattr(notifications, "send_mail", refuse)
+    monkeypatch.setattr(EmailMessage, "send", refuse)
     with pytest.raises(smtplib.SMTPException):
         notifications.notify_completed(enrollment.pk)
     assert marker(enrollment) is None and mail.outbox == []
 
-    monkeypatch.setattr(notifications, "send_mail", real_send_mail)
+    monkeypatch.setattr(EmailMessage, "send", real_send)
     assert notifications.notify_completed(enrollment.pk) is True  # the task's retry
     assert len(mail.outbox) == 1 and marker(enrollment) is not None
 
@@ -71,19 +73,14 @@ def test_an_open_enrolment_gets_no_congratulation(enrollment):
     assert mail.outbox == [] and marker(enrollment) is None
 
 
-@pytest.mark.postgres
+@postgres_only(ROW_LOCKS)
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL: SQLite ignores select_for_update and lets one writer in at a time, "
-    "so the row lock under test cannot be exercised (set DATABASE_URL to a PostgreSQL server)",
-)
 def test_two_deliveries_at_once_send_one_email(enrollment, monkeypatch):
-    def slow_send_mail(*args, **kwargs):
+    def slow_send(message, *args, **kwargs):
         time.sleep(0.5)  # a slow mail server: without the lock, the other delivery sends too
-        return real_send_mail(*args, **kwargs)
+        return real_send(message, *args, **kwargs)
 
-    monkeypatch.setattr(notifications, "send_mail", slow_send_mail)
+    monkeypatch.setattr(EmailMessage, "send", slow_send)
 
     results, errors = run_together(2, lambda _index, _prepared: notifications.notify_completed(enrollment.pk))
 

@@ -10,6 +10,7 @@ from lms.learning import assessment, selectors, services, signals
 from lms.learning.models import Enrollment, LessonProgress, QuizAttempt
 from tests.factories import lessons_of
 from tests.learning.quiz_helpers import correct_answers, enrolled, quiz_with_bank, wrong_answers
+from tests.support.learning import finish
 
 
 @pytest.fixture
@@ -18,8 +19,7 @@ def quiz(course):
 
 
 def finish_course(official, course, quiz, answers=correct_answers):
-    for lesson in lessons_of(course):
-        services.record_lesson_done(official, lesson)
+    finish(official, course)
     attempt = assessment.start_attempt(official, quiz)
     return assessment.submit_attempt(official, attempt.pk, answers(attempt.paper))
 

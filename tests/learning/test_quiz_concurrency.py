@@ -24,15 +24,11 @@ from lms.learning.services import LearningError, record_lesson_done
 from tests.concurrency import run_together
 from tests.factories import OfficialFactory, lessons_of
 from tests.learning.quiz_helpers import as_form_data, correct_answers, enrolled, quiz_with_bank, wrong_answers
+from tests.support.db import ROW_LOCKS, postgres_only
 
 pytestmark = [
-    pytest.mark.postgres,
+    postgres_only(ROW_LOCKS),
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite ignores select_for_update and lets one writer in at a time, "
-        "so the row locks under test cannot be exercised (set DATABASE_URL to a PostgreSQL server)",
-    ),
 ]
 
 THREADS = 5

@@ -17,7 +17,7 @@ from content.models import Question
 from lms.learning import assessment, quiz_stats
 from lms.learning.models import QuizAttempt
 from lms.people import roles
-from tests.factories import OfficialFactory, UserFactory, make_course
+from tests.factories import OfficialFactory, make_course
 from tests.learning.quiz_helpers import (
     Kind,
     Scoring,
@@ -29,6 +29,8 @@ from tests.learning.quiz_helpers import (
     right_answer,
     wrong_answer,
 )
+from tests.support.people import member
+from tests.support.queries import count_queries
 
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)
 SKIP = object()
@@ -44,17 +46,6 @@ def quiz(course):
 def bank(quiz, course):
     """The bank's questions by kind."""
     return {question.kind: question for question in Question.objects.filter(course=course)}
-
-
-@pytest.fixture
-def groups(catalogue):
-    return roles.ensure_roles(catalogue)
-
-
-def member(groups, role, **kwargs):
-    user = UserFactory(**kwargs)
-    user.groups.add(groups[role])
-    return user
 
 
 def answers_for(paper, plan):
@@ -243,17 +234,8 @@ def _service_queries(quiz):
     return len(queries)
 
 
-def _view_queries(client, quiz):
-    url = reverse("learning_quiz_stats:index", args=[quiz.pk])
-    client.get(url)  # warm per-process caches
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
-def test_queries_do_not_grow_with_attempts_or_questions(client, catalogue, groups):
-    client.force_login(member(groups, roles.TRAINER, username="gv"))
+def test_queries_do_not_grow_with_attempts_or_questions(client, catalogue, role_groups):
+    client.force_login(member(role_groups, roles.TRAINER, username="gv"))
     service, view = [], []
     for attempts, bank_size in ((2, 4), (30, 12)):
         course = make_course(catalogue, f"Khóa {attempts}", lessons=1)
@@ -264,10 +246,10 @@ def test_queries_do_not_grow_with_attempts_or_questions(client, catalogue, group
             sit(learner(course), quiz, plan)
         assert quiz_stats.quiz_statistics(quiz).attempts == attempts
         service.append(_service_queries(quiz))
-        view.append(_view_queries(client, quiz))
+        view.append(count_queries(client, stats_url(quiz)))
     print(f"quiz statistics: service {service}, admin page {view} queries")
     assert service == [3, 3]
-    assert view[0] == view[1], view
+    assert view == [15, 15], view  # README: "The page makes the same 15 queries"
 
 
 # Admin page and permissions ---------------------------------------------------------------------------
@@ -277,8 +259,8 @@ def stats_url(quiz):
     return reverse("learning_quiz_stats:index", args=[quiz.pk])
 
 
-def test_the_trainer_reads_the_statistics(client, groups, quiz, sittings):
-    client.force_login(member(groups, roles.TRAINER, username="gv"))
+def test_the_trainer_reads_the_statistics(client, role_groups, quiz, sittings):
+    client.force_login(member(role_groups, roles.TRAINER, username="gv"))
     response = client.get(stats_url(quiz))
     assert response.status_code == 200
     html = response.content.decode()
@@ -289,8 +271,8 @@ def test_the_trainer_reads_the_statistics(client, groups, quiz, sittings):
     assert reverse("learning_quiz_stats:export_xlsx", args=[quiz.pk]) in html
 
 
-def test_statistics_of_a_quiz_without_attempts(client, groups, quiz):
-    client.force_login(member(groups, roles.TRAINER, username="gv"))
+def test_statistics_of_a_quiz_without_attempts(client, role_groups, quiz):
+    client.force_login(member(role_groups, roles.TRAINER, username="gv"))
     assert client.get(stats_url(quiz)).status_code == 200
 
 
@@ -300,31 +282,31 @@ def test_anonymous_visitors_are_sent_to_log_in(client, quiz, name):
     assert response.status_code == 302 and reverse("wagtailadmin_login") in response["Location"]
 
 
-def test_officials_are_refused(client, groups, quiz):
+def test_officials_are_refused(client, role_groups, quiz):
     official = OfficialFactory()
-    official.user.groups.add(groups[roles.OFFICIAL])
+    official.user.groups.add(role_groups[roles.OFFICIAL])
     client.force_login(official.user)
     for name in ("index", "export_csv", "export_xlsx"):
         response = client.get(reverse(f"learning_quiz_stats:{name}", args=[quiz.pk]))
         assert response.status_code == 302 and reverse("wagtailadmin_login") in response["Location"]
 
 
-def test_hr_cannot_read_a_quiz_it_cannot_edit(client, groups, quiz, sittings):
-    client.force_login(member(groups, roles.HR, username="tc"))
+def test_hr_cannot_read_a_quiz_it_cannot_edit(client, role_groups, quiz, sittings):
+    client.force_login(member(role_groups, roles.HR, username="tc"))
     for name in ("index", "export_csv", "export_xlsx"):
         response = client.get(reverse(f"learning_quiz_stats:{name}", args=[quiz.pk]))
         # The admin turns PermissionDenied into its "no permission" redirect.
         assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
 
 
-def test_the_view_raises_permission_denied_for_an_ajax_request(client, groups, quiz):
-    client.force_login(member(groups, roles.HR, username="tc"))
+def test_the_view_raises_permission_denied_for_an_ajax_request(client, role_groups, quiz):
+    client.force_login(member(role_groups, roles.HR, username="tc"))
     response = client.get(stats_url(quiz), headers={"x-requested-with": "XMLHttpRequest"})
     assert response.status_code == 403
 
 
-def test_a_page_that_is_not_a_quiz_is_404(client, groups, course):
-    client.force_login(member(groups, roles.TRAINER, username="gv"))
+def test_a_page_that_is_not_a_quiz_is_404(client, role_groups, course):
+    client.force_login(member(role_groups, roles.TRAINER, username="gv"))
     assert client.get(reverse("learning_quiz_stats:index", args=[course.pk])).status_code == 404
     assert client.get(reverse("learning_quiz_stats:export_csv", args=[course.pk])).status_code == 404
     assert client.get(reverse("learning_quiz_stats:index", args=[987654])).status_code == 404
@@ -333,8 +315,8 @@ def test_a_page_that_is_not_a_quiz_is_404(client, groups, course):
 # Link from the page in the admin ------------------------------------------------------------------
 
 
-def test_the_quiz_edit_page_links_to_its_statistics(client, groups, course, quiz):
-    client.force_login(member(groups, roles.TRAINER, username="gv"))
+def test_the_quiz_edit_page_links_to_its_statistics(client, role_groups, course, quiz):
+    client.force_login(member(role_groups, roles.TRAINER, username="gv"))
     html = client.get(reverse("wagtailadmin_pages:edit", args=[quiz.pk])).content.decode()
     assert stats_url(quiz) in html
     lesson = course.lessons().first()
@@ -342,18 +324,18 @@ def test_the_quiz_edit_page_links_to_its_statistics(client, groups, course, quiz
     assert "/admin/quiz-stats/" not in html
 
 
-def test_the_course_listing_links_to_the_quiz_statistics(client, groups, course, quiz):
-    client.force_login(member(groups, roles.TRAINER, username="gv"))
+def test_the_course_listing_links_to_the_quiz_statistics(client, role_groups, course, quiz):
+    client.force_login(member(role_groups, roles.TRAINER, username="gv"))
     response = client.get(reverse("wagtailadmin_explore", args=[course.pk]))
     assert response.status_code == 200
     assert stats_url(quiz) in response.content.decode()
 
 
-def test_the_link_needs_the_right_to_edit(groups, quiz):
+def test_the_link_needs_the_right_to_edit(role_groups, quiz):
     from wagtail.admin.ui.menus.pages import get_page_header_buttons
 
-    hr = member(groups, roles.HR, username="tc")
-    trainer = member(groups, roles.TRAINER, username="gv")
+    hr = member(role_groups, roles.HR, username="tc")
+    trainer = member(role_groups, roles.TRAINER, username="gv")
 
     def urls(user):
         return [button.url for button in get_page_header_buttons(quiz, user, None, "edit")]
@@ -365,8 +347,8 @@ def test_the_link_needs_the_right_to_edit(groups, quiz):
 # Exports ------------------------------------------------------------------------------------------
 
 
-def test_csv_export_has_the_summary_and_the_questions(client, groups, quiz, sittings):
-    client.force_login(member(groups, roles.TRAINER, username="gv"))
+def test_csv_export_has_the_summary_and_the_questions(client, role_groups, quiz, sittings):
+    client.force_login(member(role_groups, roles.TRAINER, username="gv"))
     response = client.get(reverse("learning_quiz_stats:export_csv", args=[quiz.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -390,24 +372,24 @@ def test_csv_export_has_the_summary_and_the_questions(client, groups, quiz, sitt
     assert questions[0][0] == Question.objects.get(pk=sittings["ordering"]).prompt
 
 
-def test_csv_export_neutralises_a_formula_looking_prompt(client, groups, course):
+def test_csv_export_neutralises_a_formula_looking_prompt(client, role_groups, course):
     formula = '=HYPERLINK("http://evil.example","Bấm vào đây")'
     make_question(course, Kind.SINGLE, prompt=formula)
     quiz = make_quiz(course, questions_per_attempt=1)
     sit(learner(course), quiz, {})
-    client.force_login(member(groups, roles.TRAINER, username="gv"))
+    client.force_login(member(role_groups, roles.TRAINER, username="gv"))
     text = client.get(reverse("learning_quiz_stats:export_csv", args=[quiz.pk])).content.decode("utf-8")
     cells = [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
     assert "'" + formula in cells
     assert formula not in cells
 
 
-def test_xlsx_export_has_three_sheets_and_no_formula(client, groups, course):
+def test_xlsx_export_has_three_sheets_and_no_formula(client, role_groups, course):
     formula = "=1+2"
     make_question(course, Kind.SINGLE, prompt=formula)
     quiz = make_quiz(course, questions_per_attempt=1)
     sit(learner(course), quiz, {Question.objects.get(course=course).pk: True})
-    client.force_login(member(groups, roles.TRAINER, username="gv"))
+    client.force_login(member(role_groups, roles.TRAINER, username="gv"))
     response = client.get(reverse("learning_quiz_stats:export_xlsx", args=[quiz.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

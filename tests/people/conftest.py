@@ -2,8 +2,8 @@
 
 import pytest
 
-from lms.people.models import HRScope
-from tests.factories import PositionGroupFactory, UserFactory, make_unit
+from tests.factories import PositionGroupFactory, make_unit
+from tests.support.people import hr_of
 
 
 @pytest.fixture
@@ -21,17 +21,11 @@ def group(db):
     return PositionGroupFactory(code="cong-chuc", name="Công chức")
 
 
-def hr_of(unit, username):
-    user = UserFactory(username=username)
-    HRScope.objects.create(user=user, unit=unit)
-    return user
-
-
 @pytest.fixture
 def hr_a(units, group):
-    return hr_of(units["a"], "hr-a")
+    return hr_of(units["a"], in_group=False, username="hr-a")
 
 
 @pytest.fixture
 def hr_b(units, group):
-    return hr_of(units["b"], "hr-b")
+    return hr_of(units["b"], in_group=False, username="hr-b")

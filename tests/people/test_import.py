@@ -13,6 +13,7 @@ from lms.people.imports import reader, service
 from lms.people.imports.columns import COLUMNS
 from lms.people.models import ImportBatch, Official, Placement
 from tests.factories import OfficialFactory, UserFactory, make_unit
+from tests.support.files import workbook_bytes
 
 HEADERS = [column.header for column in COLUMNS]
 
@@ -48,9 +49,7 @@ def xlsx_file(rows):
     workbook.active.append(HEADERS)
     for values in rows:
         workbook.active.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile("can-bo.xlsx", buffer.getvalue())
+    return SimpleUploadedFile("can-bo.xlsx", workbook_bytes(workbook))
 
 
 def upload(client, user, file, django_capture_on_commit_callbacks, **extra):
@@ -237,9 +236,8 @@ def test_templates_round_trip(client, hr_a, units, django_capture_on_commit_call
     guide = [r[0] for r in workbook.worksheets[1].iter_rows(values_only=True)]
     assert "XA-A" in guide and "XA-B" not in guide
     workbook.worksheets[0].append(row("CB-002", name="Hoàng Thị Thu"))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    batch = upload(client, hr_a, SimpleUploadedFile("mau.xlsx", buffer.getvalue()), django_capture_on_commit_callbacks)
+    filled_xlsx = SimpleUploadedFile("mau.xlsx", workbook_bytes(workbook))
+    batch = upload(client, hr_a, filled_xlsx, django_capture_on_commit_callbacks)
     assert batch.status == ImportBatch.Status.READY, batch.report
 
 

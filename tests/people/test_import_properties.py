@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from lms.people.imports import service
 from lms.people.imports.columns import COLUMNS
-from lms.people.models import HRScope, ImportBatch, Official
-from tests.factories import PositionGroupFactory, UserFactory, make_unit
+from lms.people.models import ImportBatch, Official
+from tests.factories import PositionGroupFactory, make_unit
+from tests.support.people import hr_of
 
 CELLS = st.one_of(
     st.sampled_from(
@@ -50,9 +51,7 @@ def importer(db):
     make_unit(province, code="XA-A")
     make_unit(province, code="XA-B")
     PositionGroupFactory(code="cong-chuc", name="Công chức")
-    user = UserFactory(username="hr-a")
-    HRScope.objects.create(user=user, unit=province.get_children().get(code="XA-A"))
-    return user
+    return hr_of(province.get_children().get(code="XA-A"), in_group=False, username="hr-a")
 
 
 def run(user, data, name):

@@ -1,18 +1,16 @@
 """An import can never deactivate people by accident: empty files are refused, and deactivating
 the officials missing from a file is listed by name and confirmed by its number."""
 
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook
 
 from lms.people.imports import service
 from lms.people.models import ImportBatch, Official
 from tests.factories import OfficialFactory, make_unit
-from tests.people.conftest import hr_of
-from tests.people.test_import import HEADERS, confirm, csv_file, row, upload
+from tests.people.test_import import HEADERS, confirm, csv_file, row, upload, xlsx_file
+from tests.support.people import hr_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +25,7 @@ def commune(units, group):
 
 
 def header_only_xlsx(empty_rows=0):
-    workbook = Workbook()
-    workbook.active.append(HEADERS)
-    for _ in range(empty_rows):
-        workbook.active.append([None] * len(HEADERS))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile("can-bo.xlsx", buffer.getvalue())
+    return xlsx_file([[None] * len(HEADERS)] * empty_rows)
 
 
 @pytest.mark.parametrize(
@@ -146,6 +138,6 @@ def test_a_failed_check_can_be_started_again(client, hr_a, units, commune, djang
     # Only a failed one, and only by its uploader.
     with pytest.raises(service.ImportRefused):
         service.retry(batch, hr_a)
-    other = hr_of(units["a"], "hr-a2")
+    other = hr_of(units["a"], in_group=False, username="hr-a2")
     client.force_login(other)
     assert client.post(reverse("people:import_retry", args=[batch.pk])).status_code == 404

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from lms.people.models import Official, Placement
-from tests.factories import PositionGroupFactory, UserFactory, make_unit, placed_official
+from tests.factories import PositionGroupFactory, make_unit, placed_official
 
 
 @pytest.fixture
@@ -24,12 +24,6 @@ def world(db):
         position_group=PositionGroupFactory(),
     )
     return {"old": old, "new": new, "official": official}
-
-
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(UserFactory(username="quantri", is_superuser=True, is_staff=True))
-    return client
 
 
 def form_data(official, **changes):

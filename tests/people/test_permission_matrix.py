@@ -6,8 +6,10 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from lms.people import roles
-from lms.people.models import HRScope, ImportBatch
-from tests.factories import OfficialFactory, PositionGroupFactory, UserFactory, make_unit
+from lms.people.models import ImportBatch
+from tests.factories import OfficialFactory, PositionGroupFactory, make_unit
+from tests.support.auth import login
+from tests.support.people import administrator, hr_of, member
 
 ROLES = ["anonymous", "official", "trainer", "hr_a", "hr_b", "admin"]
 
@@ -23,25 +25,14 @@ def world(db):
     official = OfficialFactory(unit=unit_a, position_group=group, full_name="Lò Thị Hạnh", employee_code="A-0001")
     official.user.groups.add(groups[roles.OFFICIAL])
     people["official"] = official.user
-    people["trainer"] = UserFactory(username="giangvien")
-    people["trainer"].groups.add(groups[roles.TRAINER])
+    people["trainer"] = member(groups, roles.TRAINER, username="giangvien")
     for key, unit in (("hr_a", unit_a), ("hr_b", unit_b)):
-        user = UserFactory(username=key)
-        user.groups.add(groups[roles.HR])
-        HRScope.objects.create(user=user, unit=unit)
-        people[key] = user
-    people["admin"] = UserFactory(username="quantri", is_superuser=True, is_staff=True)
+        people[key] = hr_of(unit, username=key)
+    people["admin"] = administrator()
     batch = ImportBatch(created_by=people["hr_a"], original_name="a.csv", status=ImportBatch.Status.READY)
     batch.file.save("a.csv", ContentFile(b"x"), save=False)
     batch.save()
     return {"people": people, "official": official, "batch": batch, "unit_a": unit_a}
-
-
-def _as(client, world, role):
-    user = world["people"][role]
-    if user:
-        client.force_login(user)
-    return client
 
 
 # (name, url builder, method, expected status per role in ROLES order)
@@ -106,7 +97,7 @@ MATRIX = [
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("name", "url", "method", "expected"), MATRIX, ids=[row[0] for row in MATRIX])
 def test_permission_matrix(client, world, role, name, url, method, expected, django_capture_on_commit_callbacks):
-    client = _as(client, world, role)
+    client = login(client, world, role)
     with django_capture_on_commit_callbacks(execute=False):
         response = getattr(client, method)(url(world))
     assert response.status_code == expected[ROLES.index(role)], f"{name} as {role}"
@@ -116,7 +107,7 @@ def test_permission_matrix(client, world, role, name, url, method, expected, dja
 
 
 def test_only_the_uploader_can_confirm(client, world, django_capture_on_commit_callbacks):
-    _as(client, world, "admin")
+    login(client, world, "admin")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("people:import_confirm", args=[world["batch"].pk]))
     world["batch"].refresh_from_db()

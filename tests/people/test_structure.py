@@ -258,6 +258,6 @@ def test_counting_today_structure_makes_the_same_queries_for_5_and_50_units():
     with CaptureQueriesContext(connection) as large_queries:
         large_counts = current_structure_counts(large)
 
-    assert len(small_queries) == len(large_queries) <= 3
+    assert len(small_queries) == len(large_queries) == 2  # README: "in two queries"
     assert (len(small_counts), small_counts[small.pk]) == (4, 4)
     assert (len(large_counts), large_counts[large.pk]) == (49, 49)

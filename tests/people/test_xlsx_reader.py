@@ -2,12 +2,12 @@
 text, numbers, dates by their cell style, booleans, gaps between columns and rows."""
 
 import datetime
-import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from lms.people.imports import xlsx_reader
+from tests.support.files import workbook_bytes
 
 
 def xlsx(rows, date1904=False):
@@ -18,9 +18,7 @@ def xlsx(rows, date1904=False):
         sheet.append(row)
     sheet["A1"].font = Font(bold=True)
     workbook.create_sheet("Hướng dẫn").append(["not read"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def test_values_come_out_typed():
@@ -47,9 +45,7 @@ def test_gaps_keep_their_columns_and_row_numbers():
     workbook.active["A1"] = "a"
     workbook.active["C1"] = "c"
     workbook.active["B5"] = "b"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    assert list(xlsx_reader.rows(buffer.getvalue())) == [(1, ["a", "", "c"]), (5, ["", "b"])]
+    assert list(xlsx_reader.rows(workbook_bytes(workbook))) == [(1, ["a", "", "c"]), (5, ["", "b"])]
 
 
 def test_reading_stops_after_a_run_of_empty_rows():
@@ -57,10 +53,8 @@ def test_reading_stops_after_a_run_of_empty_rows():
     workbook.active["A1"] = "header"
     workbook.active["A2"] = "data"
     workbook.active["A5000"] = "far below"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     limits = xlsx_reader.Limits(empty_run=100)
-    assert list(xlsx_reader.rows(buffer.getvalue(), limits)) == [(1, ["header"]), (2, ["data"])]
+    assert list(xlsx_reader.rows(workbook_bytes(workbook), limits)) == [(1, ["header"]), (2, ["data"])]
 
 
 def test_not_a_spreadsheet_is_a_translated_refusal():

@@ -33,7 +33,7 @@ def filter_combinations(world):
 
 
 def _today():
-    from lms.reports.maintenance import today
+    from lms.core.dates import today
 
     return today()
 

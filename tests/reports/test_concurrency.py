@@ -5,7 +5,7 @@ lost (both happened before the locks in ``lms.reports.maintenance`` were ordered
 import datetime
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
 
 from lms.learning import services
 from lms.people import structure
@@ -13,14 +13,11 @@ from lms.people.models import Official, OrgUnit, PositionGroup
 from lms.reports import rebuild
 from tests.concurrency import run_together
 from tests.factories import lessons_of, placed_official
+from tests.support.db import postgres_only
 
 pytestmark = [
-    pytest.mark.postgres,
+    postgres_only("SQLite lets one writer in at a time, so the locks under test cannot race"),
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite lets one writer in at a time, so the locks under test cannot race",
-    ),
 ]
 
 LEARNERS = 6

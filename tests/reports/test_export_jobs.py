@@ -22,10 +22,11 @@ from lms.learning import services
 from lms.learning.models import Enrollment
 from lms.people import roles
 from lms.people.models import HRScope, Official
-from lms.reports import aggregation, export_jobs, tasks
+from lms.reports import aggregation, export_jobs, export_rows, tasks
 from lms.reports.aggregation import Filters
 from lms.reports.models import ReportExport
-from tests.factories import UserFactory, lessons_of, placed_official
+from tests.factories import lessons_of, placed_official
+from tests.support.people import hr_of
 
 START = reverse("reports:export_start")
 HYPERLINK = '=HYPERLINK("http://evil.test","bấm")'
@@ -45,13 +46,6 @@ def export_storage(tmp_path, monkeypatch):
     storage = FileSystemStorage(location=tmp_path / "private")
     monkeypatch.setattr(ReportExport._meta.get_field("file"), "storage", storage)
     return storage
-
-
-def hr_user(unit, name):
-    user = UserFactory(username=name)
-    user.groups.add(roles.ensure_roles()[roles.HR])
-    HRScope.objects.create(user=user, unit=unit)
-    return user
 
 
 @pytest.fixture
@@ -79,9 +73,9 @@ def world(clock, tree, groups, course, other_course):
         services.enrol(leader, c)
         for lesson in lessons_of(c):
             services.record_lesson_done(leader, lesson)
-    tree.hr_province = hr_user(tree.province, "hr-tinh")
-    tree.hr_a = hr_user(tree.a, "hr-a")
-    tree.hr_b = hr_user(tree.b, "hr-b")
+    tree.hr_province = hr_of(tree.province, username="hr-tinh")
+    tree.hr_a = hr_of(tree.a, username="hr-a")
+    tree.hr_b = hr_of(tree.b, username="hr-b")
     tree.done = done
     return tree
 
@@ -120,7 +114,7 @@ def vi(function):
 
 
 def status_counts(body):
-    completed, in_progress, not_started, in_progress_late, not_started_late = vi(export_jobs.status_labels)
+    completed, in_progress, not_started, in_progress_late, not_started_late = vi(export_rows.status_labels)
     counted = Counter(row[6] for row in body)
     return {
         "enrolled": len(body),
@@ -179,7 +173,7 @@ def test_a_row_says_who_where_what_and_when(world, groups, course, django_captur
         "Xã An",
         "Công chức",
         course.title,
-        vi(export_jobs.status_labels)[0],
+        vi(export_rows.status_labels)[0],
         on,
         "",
         on,
@@ -201,10 +195,10 @@ def test_formula_like_names_are_neutralised_in_csv_and_xlsx(world, django_captur
 
 
 def test_control_characters_are_dropped_for_xlsx_before_neutralising():
-    assert export_jobs._text("\x01=1+1") == "'=1+1"
-    assert export_jobs._text("Lò Thị Hạnh") == "Lò Thị Hạnh"
-    assert export_jobs._text("Dòng một\tcột") == "Dòng một\tcột"  # tabs and line breaks are kept
-    assert export_jobs._text(None) == ""
+    assert export_rows._text("\x01=1+1") == "'=1+1"
+    assert export_rows._text("Lò Thị Hạnh") == "Lò Thị Hạnh"
+    assert export_rows._text("Dòng một\tcột") == "Dòng một\tcột"  # tabs and line breaks are kept
+    assert export_rows._text(None) == ""
 
 
 def test_a_long_list_continues_on_a_new_sheet(world, monkeypatch, django_capture_on_commit_callbacks):

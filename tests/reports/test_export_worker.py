@@ -13,7 +13,7 @@ from lms.reports.aggregation import Filters
 from lms.reports.models import ReportExport
 from tests.conftest import skip_or_fail
 from tests.factories import lessons_of, placed_official
-from tests.reports.test_export_jobs import hr_user
+from tests.support.people import hr_of
 from tests.test_celery_worker import BROKER, running_worker, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -30,7 +30,7 @@ def test_a_real_worker_builds_the_export(tmp_path, celery_conf, tree, groups, co
         services.enrol(official, course)
     services.record_lesson_done(officials[0], lessons_of(course)[0])
     services.enrol(placed_official(tree.b, position_group=groups.staff, full_name="Trần Văn Bình"), course)
-    hr = hr_user(tree.a, "hr-a")
+    hr = hr_of(tree.a, username="hr-a")
 
     # The worker runs the test settings too: the same private storage (the session's scratch folder).
     with running_worker(BROKER, tmp_path, celery_conf) as (process, _mail):

@@ -4,19 +4,14 @@ first page reads the earliest few thousand rather than sorting every overdue enr
 
 import datetime
 
-import pytest
 from django.db import connection
 
 from lms.learning import services
 from lms.reports import lists
 from tests.factories import placed_official
+from tests.support.db import postgres_only
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL: the plan under test is PostgreSQL's"
-    ),
-]
+pytestmark = postgres_only("the plan under test is PostgreSQL's")
 
 
 def test_the_overdue_list_can_be_read_in_order_from_the_open_due_date_index(clock, tree, groups, course):

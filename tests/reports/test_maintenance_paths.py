@@ -11,10 +11,11 @@ from django.core.management import CommandError, call_command
 from lms.learning import services
 from lms.people.imports import service as imports
 from lms.people.imports.columns import COLUMNS
-from lms.people.models import HRScope, ImportBatch, Official
+from lms.people.models import ImportBatch, Official
 from lms.reports import aggregation, maintenance, rebuild
 from lms.reports.models import EnrollmentTally, TalliedOfficial
 from tests.factories import UserFactory, placed_official
+from tests.support.people import hr_of
 
 from .helpers import assert_matches_brute_force
 
@@ -36,8 +37,7 @@ def run_import(user, rows, deactivate_missing=False):
 
 
 def test_the_import_moves_regroups_creates_and_deactivates(clock, tree, groups, course):
-    hr = UserFactory(username="hr-district")
-    HRScope.objects.create(user=hr, unit=tree.district)
+    hr = hr_of(tree.district, in_group=False, username="hr-district")
     stays, moves, leaves = (placed_official(tree.a, position_group=groups.staff) for _ in range(3))
     for official in (stays, moves, leaves):
         services.enrol(official, course)

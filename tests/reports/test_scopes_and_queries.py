@@ -7,16 +7,9 @@ import pytest
 
 from lms.learning import services
 from lms.people import structure
-from lms.people.models import HRScope
 from lms.reports import aggregation
 from tests.factories import UserFactory, make_course, placed_official
-
-
-def hr_of(*units):
-    user = UserFactory()
-    for unit in units:
-        HRScope.objects.create(user=user, unit=unit)
-    return user
+from tests.support.people import hr_of
 
 
 @pytest.fixture
@@ -29,7 +22,7 @@ def busy(clock, tree, groups, course):
 
 
 def test_hr_of_one_commune_gets_none_of_the_other(busy):
-    roots = aggregation.roots_for_user(hr_of(busy.a))
+    roots = aggregation.roots_for_user(hr_of(busy.a, in_group=False))
     assert roots == [busy.a]
     assert aggregation.summary(roots).enrolled == 2
     assert [row.key for row in aggregation.breakdown(roots, "unit")] == [busy.a.pk]
@@ -38,7 +31,7 @@ def test_hr_of_one_commune_gets_none_of_the_other(busy):
 
 
 def test_a_dashboard_over_two_scopes_lists_them_side_by_side(busy):
-    roots = aggregation.roots_for_user(hr_of(busy.a, busy.department))
+    roots = aggregation.roots_for_user(hr_of(busy.a, busy.department, in_group=False))
     overview = aggregation.overview(roots)
     assert [row.key for row in overview.by_unit] == [busy.department.pk, busy.a.pk]
     assert [row.numbers.enrolled for row in overview.by_unit] == [0, 2]
@@ -57,12 +50,12 @@ def test_a_user_without_scope_has_nothing_to_report(busy):
 
 
 def test_a_scope_over_the_successor_takes_in_the_merged_units(busy):
-    hr = hr_of(busy.department)
+    hr = hr_of(busy.department, in_group=False)
     structure.merge_units([busy.district], busy.department, datetime.date(2025, 6, 30))
     assert aggregation.roots_for_user(hr) == [busy.department]
     assert aggregation.summary(aggregation.roots_for_user(hr)).enrolled == 4
     # A scope left on the closed district reports nothing of its own: its records are the successor's.
-    assert aggregation.roots_for_user(hr_of(busy.district)) == []
+    assert aggregation.roots_for_user(hr_of(busy.district, in_group=False)) == []
 
 
 def _queries_of(django_assert_num_queries, count, call):

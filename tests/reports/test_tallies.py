@@ -11,6 +11,7 @@ from lms.reports import aggregation, maintenance, rebuild
 from lms.reports.aggregation import Filters
 from lms.reports.models import DueTally
 from tests.factories import lessons_of, placed_official
+from tests.support.learning import finish
 
 from .helpers import assert_matches_brute_force
 
@@ -18,11 +19,6 @@ from .helpers import assert_matches_brute_force
 def numbers(units, **filters):
     n = aggregation.summary(units, Filters(**filters))
     return n.headcount, n.enrolled, n.completed, n.in_progress, n.not_started, n.overdue
-
-
-def finish(official, course):
-    for lesson in lessons_of(course):
-        services.record_lesson_done(official, lesson)
 
 
 def test_statuses_of_enrolments(clock, tree, groups, course):
