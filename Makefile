@@ -40,6 +40,7 @@ test-browser: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy lms content
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Extract new strings into locale/vi and compile them (needs GNU gettext).

@@ -254,7 +254,7 @@ def _run_django(code, settings_module, env):
 
 
 def test_client_ip_trusts_only_the_configured_proxies(rf, settings):
-    from lms.client_ip import client_ip
+    from lms.core.client_ip import client_ip
 
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
     settings.TRUSTED_PROXY_COUNT = 0

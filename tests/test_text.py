@@ -1,6 +1,6 @@
 import pytest
 
-from lms.text import fold, search_document, search_terms, vi_slugify
+from lms.core.text import fold, search_document, search_terms, vi_slugify
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_search_terms_are_folded_unique_and_capped():
 
 
 def test_file_name_parts_keep_only_what_every_system_accepts():
-    from lms.text import file_name_part
+    from lms.core.text import file_name_part
 
     assert file_name_part("MS-X-SONHA", "don-vi") == "MS-X-SONHA"
     assert file_name_part('A 01/"x"', "0") == "A-01-x"

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from lms.text import vi_slugify
+from lms.core.text import vi_slugify
 
 
 class VietnamesePage(Page):

@@ -10,8 +10,8 @@ from wagtail.models import PageManager
 from wagtail.query import PageQuerySet
 
 from lms.core.paging import page_of
+from lms.core.text import search_document, search_terms
 from lms.people.models import PositionGroup
-from lms.text import search_document, search_terms
 
 from ..blocks import ObjectiveBlock
 from .base import Competency, CourseCategory, VietnamesePage

@@ -27,7 +27,7 @@ class LessonPage(VietnamesePage):
         FieldPanel("body"),
     ]
     parent_page_types = ["content.CoursePage"]
-    subpage_types = []
+    subpage_types: list[str] = []
 
     class Meta:
         verbose_name = _("lesson")

@@ -188,7 +188,7 @@ class QuizPage(VietnamesePage):
         ),
     ]
     parent_page_types = ["content.CoursePage"]
-    subpage_types = []
+    subpage_types: list[str] = []
 
     class Meta:
         verbose_name = _("quiz")

@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from lms.celery import enqueue_on_commit
 from lms.core import jobs, spreadsheets
 from lms.core.spreadsheets import safe_cell
+from lms.core.text import file_name_part, vi_slugify
 from lms.people.scopes import scope_for, visible_units
-from lms.text import file_name_part, vi_slugify
 
 from . import hr
 from .models import Certificate, CertificateArchive

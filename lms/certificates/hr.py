@@ -19,8 +19,8 @@ lets the user see (or, with ``manage``, change). Nothing here checks a role: the
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from lms.core.text import search_terms
 from lms.people.scopes import scope_for, visible_officials
-from lms.text import search_terms
 
 from .models import Certificate
 from .verification import Status

@@ -29,7 +29,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
 from lms.core.jobs import FileJob, per_user
 from lms.core.storage import private_storage
-from lms.text import search_document
+from lms.core.text import search_document
 
 # What a template's body may say, and what each placeholder stands for (shown as help text).
 PLACEHOLDERS = {
@@ -287,7 +287,7 @@ class Certificate(models.Model):
     # Sent-once markers for the e-mails to the holder (set under a row lock before sending).
     holder_notified_at = models.DateTimeField(_("holder notified at"), null=True, blank=True, editable=False)
     expiry_reminded_at = models.DateTimeField(_("expiry reminder sent at"), null=True, blank=True, editable=False)
-    # Folded copy of holder_name (lms.text.search_document), kept in step on save, so HR's search
+    # Folded copy of holder_name (lms.core.text.search_document), kept in step on save, so HR's search
     # is diacritic-insensitive on every database.
     holder_search = models.CharField(max_length=300, editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

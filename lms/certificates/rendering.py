@@ -51,6 +51,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -131,7 +132,7 @@ def _image_data_uri(image, spec):
     return _data_uri(*read) if read else None
 
 
-_image_cache = OrderedDict()
+_image_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _image_cache_lock = threading.Lock()
 # Held while ReportLab writes a PDF here (with the ASCII85 switch off).
 

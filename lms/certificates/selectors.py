@@ -14,7 +14,7 @@ NOTIFY_GRACE = datetime.timedelta(minutes=10)
 NOTIFY_LOOKBACK = datetime.timedelta(days=2)
 
 
-def missing_certificates(now: datetime.datetime | None = None) -> QuerySet:
+def missing_certificates(now: datetime.datetime | None = None) -> QuerySet[Enrollment]:
     """Completed enrolments without a current certificate of their current cycle, completed longer
     than ``CERTIFICATE_SWEEP_GRACE`` ago (their task may still be on its way), oldest first."""
     cutoff = (now or timezone.now()) - settings.CERTIFICATE_SWEEP_GRACE
@@ -22,7 +22,7 @@ def missing_certificates(now: datetime.datetime | None = None) -> QuerySet:
     return Enrollment.objects.filter(completed_at__lt=cutoff).exclude(has_current).order_by("completed_at", "pk")
 
 
-def unnotified_certificates(now: datetime.datetime | None = None) -> QuerySet:
+def unnotified_certificates(now: datetime.datetime | None = None) -> QuerySet[Certificate]:
     """Current certificates whose holder was never sent them, issued between ``NOTIFY_LOOKBACK``
     and ``NOTIFY_GRACE`` ago."""
     now = now or timezone.now()

@@ -61,10 +61,13 @@ import logging
 import secrets
 import unicodedata
 from calendar import monthrange
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -80,6 +83,11 @@ from . import rendering, signing
 from .models import Certificate, CertificateTemplate, SerialCounter
 from .tasks import send_certificate_issued_email
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from content.models import CoursePage
+
 logger = logging.getLogger(__name__)
 
 
@@ -88,23 +96,27 @@ REISSUE_ACTION = "lms_certificates.reissue"
 REVOKE_ACTION = "lms_certificates.revoke"
 
 
+# The files an operation wrote: (storage, name), to delete if it fails.
+WrittenFiles = list[tuple[Storage, str]]
+
+
 class CertificateError(Exception):
     """A refusal a person should read; the message is translated."""
 
 
-def add_months(day, months):
+def add_months(day: datetime.date, months: int) -> datetime.date:
     """``day`` plus ``months`` calendar months; the 31st becomes the last day of a shorter month."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return datetime.date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
-def expiry_for(course, issued_on):
+def expiry_for(course: "CoursePage | None", issued_on: datetime.date) -> datetime.date | None:
     months = getattr(course, "certificate_validity_months", None) if course is not None else None
     return add_months(issued_on, months) if months else None
 
 
-def template_for(course):
+def template_for(course: "CoursePage | None") -> CertificateTemplate:
     """The course's template, else the default one, else the built-in one (unsaved)."""
     if course is not None and course.certificate_template_id:
         template = (
@@ -114,14 +126,14 @@ def template_for(course):
         )
         if template is not None:
             return template
-    return CertificateTemplate.default()
+    return cast(CertificateTemplate, CertificateTemplate.default())  # the model's method has no hints
 
 
-def format_serial(year, number):
+def format_serial(year: int, number: int) -> str:
     return f"{settings.CERTIFICATE_SERIAL_PREFIX}-{year}-{number:06d}"
 
 
-def allocate_serial(year):
+def allocate_serial(year: int) -> tuple[int, str]:
     """Take the next number of ``year`` and commit it at once (call outside any transaction): the
     counter row is locked only for this instant. The number is the caller's whether or not a
     certificate is ever saved with it; it is never given out again."""
@@ -140,11 +152,11 @@ def allocate_serial(year):
     raise RuntimeError(f"Could not allocate a certificate serial for {year}")
 
 
-def new_verification_code():
+def new_verification_code() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _snapshot(certificate, enrollment, template):
+def _snapshot(certificate: Certificate, enrollment: Enrollment, template: CertificateTemplate) -> None:
     official = enrollment.official
     unit = enrollment.unit or official.unit
     certificate.official = official
@@ -160,23 +172,23 @@ def _snapshot(certificate, enrollment, template):
     certificate.signer_title = template.signer_title
 
 
-def _signature_reason():
+def _signature_reason() -> str:
     with translation.override(settings.LANGUAGE_CODE):
         return pgettext("certificate", "Certificate of completion")
 
 
-def _store_pdf(certificate, template, written):
+def _store_pdf(certificate: Certificate, template: CertificateTemplate, written: WrittenFiles) -> None:
     """Render, sign and store the PDF of the unsaved ``certificate``; note the file in ``written``."""
     signed = signing.sign_pdf(rendering.render_pdf(certificate, template), reason=_signature_reason())
     certificate.sha256 = hashlib.sha256(signed).hexdigest()
     certificate.pdf.save(f"{certificate.serial}-r{certificate.revision}.pdf", ContentFile(signed), save=False)
-    written.append((certificate.pdf.storage, certificate.pdf.name))
+    written.append((certificate.pdf.storage, cast(str, certificate.pdf.name)))  # saved: it has its name
 
 
 @contextmanager
-def _files_removed_on_error():
+def _files_removed_on_error() -> Iterator[WrittenFiles]:
     """Yield a list for the files an operation writes; delete them if the operation fails."""
-    written = []
+    written: WrittenFiles = []
     try:
         yield written
     except BaseException:
@@ -188,7 +200,7 @@ def _files_removed_on_error():
         raise
 
 
-def _delete_files(written):
+def _delete_files(written: WrittenFiles) -> None:
     """Delete files an operation wrote and no longer needs (never raises)."""
     for storage, name in written:
         try:
@@ -198,7 +210,7 @@ def _delete_files(written):
     written.clear()
 
 
-def _locked_enrollment(enrollment_id):
+def _locked_enrollment(enrollment_id: int) -> Enrollment:
     return (
         Enrollment.objects.select_for_update(of=("self",))
         .select_related("official__unit", "unit", "course")
@@ -206,7 +218,7 @@ def _locked_enrollment(enrollment_id):
     )
 
 
-def current_certificate(enrollment_id):
+def current_certificate(enrollment_id: int) -> Certificate | None:
     """The enrolment's current certificate, if it was issued for the enrolment's current cycle."""
     return Certificate.objects.current().filter(enrollment_id=enrollment_id, cycle=F("enrollment__cycle")).first()
 
@@ -216,7 +228,7 @@ ISSUE_LOCK_CLASS = 0x43455254
 
 
 @contextmanager
-def _issue_lock(enrollment_id):
+def _issue_lock(enrollment_id: int) -> Iterator[bool]:
     """On PostgreSQL, a session-level advisory lock on the enrolment for the whole issue: a second
     call for the same enrolment waits here, then finds the first one's certificate and takes no
     serial number. Yields whether it had to wait. It serialises calls for one enrolment only, never
@@ -246,7 +258,7 @@ def _issue_lock(enrollment_id):
                 connection.close()
 
 
-def issue_for_enrollment(enrollment_id):
+def issue_for_enrollment(enrollment_id: int) -> Certificate:
     """The current certificate of a completed enrolment, issued now if there is none."""
     existing = current_certificate(enrollment_id)
     if existing is not None:
@@ -264,7 +276,7 @@ def issue_for_enrollment(enrollment_id):
     raise RuntimeError(f"The enrolment {enrollment_id} kept changing while its certificate was issued")
 
 
-def _new_certificate(enrollment_id):
+def _new_certificate(enrollment_id: int) -> tuple[Certificate, CertificateTemplate]:
     """An unsaved certificate for the enrolment's current cycle, with a serial number taken."""
     enrollment = Enrollment.objects.select_related("official__unit", "unit", "course").get(pk=enrollment_id)
     if not enrollment.is_complete:
@@ -286,7 +298,7 @@ def _new_certificate(enrollment_id):
     return certificate, template
 
 
-def _draw_and_save(certificate, template):
+def _draw_and_save(certificate: Certificate, template: CertificateTemplate) -> Certificate | None:
     """Render, sign and store ``certificate`` outside any transaction, then save it in a short one
     under the enrolment's row lock. Returns the enrolment's current certificate: this one, or one
     a concurrent call saved first (ours is then thrown away, its number unused); None when the
@@ -300,7 +312,9 @@ def _draw_and_save(certificate, template):
                     .only("cycle", "completed_at")
                     .get(pk=certificate.enrollment_id)
                 )
-                previous = Certificate.objects.select_for_update().current().filter(enrollment=enrollment).first()
+                previous: Certificate | None = (
+                    Certificate.objects.select_for_update().current().filter(enrollment=enrollment).first()
+                )
                 if previous is not None and previous.cycle == enrollment.cycle:
                     _delete_files(written)
                     return previous
@@ -323,12 +337,12 @@ def _draw_and_save(certificate, template):
         raise
 
 
-def normal_name(name):
+def normal_name(name: str | None) -> str:
     """A person's name as stored: NFC (one code point per Vietnamese letter), single spaces."""
     return " ".join(unicodedata.normalize("NFC", name or "").split())
 
 
-def _correct_name(official, holder_name, by_user, reason):
+def _correct_name(official: Official, holder_name: str, by_user: "User | None", reason: str) -> None:
     """Correct the official's record to ``holder_name`` (inside the caller's transaction)."""
     recorded = Official.objects.select_for_update().values_list("full_name", flat=True).get(pk=official.pk)
     if holder_name == recorded:
@@ -344,13 +358,15 @@ def _correct_name(official, holder_name, by_user, reason):
     )
 
 
-def _send_to_holder_on_commit(certificate):
+def _send_to_holder_on_commit(certificate: Certificate) -> None:
     """Every new revision, first issue or reissue, goes to its holder once committed (and the
     sweeper ``send_pending_certificate_emails`` catches any that the broker did not take)."""
     enqueue_on_commit(send_certificate_issued_email, certificate.pk)
 
 
-def reissue(certificate, by_user, reason, holder_name=None):
+def reissue(
+    certificate: Certificate, by_user: "User | None", reason: str | None, holder_name: str | None = None
+) -> Certificate:
     """A new revision of the current ``certificate`` (same serial); the old one is kept. With
     ``holder_name``, the official's name is corrected in the same transaction first."""
     reason = (reason or "").strip()
@@ -401,7 +417,7 @@ def reissue(certificate, by_user, reason, holder_name=None):
     return new
 
 
-def revoke(certificate, by_user, reason):
+def revoke(certificate: Certificate, by_user: "User | None", reason: str | None) -> Certificate:
     """Revoke the current ``certificate``, recording who, when and why; its file is kept."""
     if by_user is None:
         raise ValueError("revoke() needs the user who revokes the certificate")

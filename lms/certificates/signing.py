@@ -40,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -210,7 +211,7 @@ def ensure_demo_pki(directory=None, force=False):
 
 # Keys and roots ---------------------------------------------------------------------------------
 
-_cache = {}
+_cache: dict[tuple[Any, ...], Any] = {}
 _cache_lock = threading.Lock()
 
 

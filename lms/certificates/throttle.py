@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from lms.client_ip import client_ip
+from lms.core.client_ip import client_ip
 
 
 def rate_limited(scope, limit, window=60, methods=None):

@@ -35,8 +35,6 @@ def search(request):
     page = page_of(certificates, request.GET.get("page"), PER_PAGE)
     today = timezone.localdate()
     rows = [(certificate, certificate_status(certificate, today)) for certificate in page]
-    query = request.GET.copy()
-    query.pop("page", None)
     zip_query = request.GET.copy()
     for key in list(zip_query):
         if key not in FILTER_KEYS:
@@ -49,7 +47,6 @@ def search(request):
             "page": page,
             "rows": rows,
             "official": form.cleaned_data.get("official") if form.is_valid() else None,
-            "querystring": query.urlencode(),
             "zip_querystring": zip_query.urlencode(),
         },
     )

@@ -32,20 +32,26 @@ import contextlib
 import datetime
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
 from django.conf import settings
 from django.db import DatabaseError, connections, models
 from django.db.models import F, Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 logger = logging.getLogger(__name__)
 
 KEEP = datetime.timedelta(days=7)
 CHUNK = 500
 RETRY_ON = (DatabaseError, OSError)
+R = TypeVar("R")
 
 
 def heartbeat_every() -> float:
@@ -70,6 +76,8 @@ class Tracked(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, editable=False)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now, editable=False)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
+    # Each kind is a concrete model with its default manager (declared here for the type checker only).
+    objects: ClassVar[models.Manager[Self]]
 
     class Meta:
         abstract = True
@@ -84,12 +92,12 @@ class Stage:
     job's id; ``fail(job_id, reason)``: mark the job failed with a translated reason."""
 
     name: str
-    model: type[models.Model]
-    statuses: tuple
-    task: object
+    model: type[Any]  # a concrete model with the fields of ``Tracked`` and a ``status``
+    statuses: tuple[str, ...]
+    task: Any  # a Celery task (Celery has no type hints)
     fail: Callable[[int, str], None]
     running: str | None = None
-    related: tuple = field(default=())
+    related: tuple[str, ...] = field(default=())
 
 
 _stages: dict[str, Stage] = {}
@@ -113,12 +121,12 @@ REASON_STALLED = _("The worker preparing this job stopped before finishing, seve
 REASON_ERROR = _("An unexpected error stopped this job. Please start again; if it fails again, tell the administrator.")
 
 
-def _reason(text) -> str:
+def _reason(text: "str | StrPromise") -> str:
     with translation.override(settings.LANGUAGE_CODE):
         return str(text)
 
 
-def claim(stage: Stage, job_id: int, now: datetime.datetime | None = None):
+def claim(stage: Stage, job_id: int, now: datetime.datetime | None = None) -> Any:
     """Take the job for one attempt; the job (with its new ``attempts``) or None if it is finished,
     in another stage, or held by a worker that is alive."""
     now = now or timezone.now()
@@ -132,18 +140,18 @@ def claim(stage: Stage, job_id: int, now: datetime.datetime | None = None):
     return stage.model.objects.select_related(*stage.related).get(pk=job_id)
 
 
-def release(job) -> None:
+def release(job: Tracked) -> None:
     """Give the job back (before a retry), so that the next delivery may claim it at once."""
     type(job).objects.filter(pk=job.pk, attempts=job.attempts).update(heartbeat_at=None, queued_at=timezone.now())
 
 
-def still_held(job) -> Q:
+def still_held(job: Tracked) -> Q:
     """A filter that matches the job's row only while this attempt holds it."""
     return Q(pk=job.pk, attempts=job.attempts)
 
 
 @contextlib.contextmanager
-def heartbeat(job, enabled: bool = True, every: float | None = None):
+def heartbeat(job: Tracked, enabled: bool = True, every: float | None = None) -> Iterator[None]:
     """Stamp ``heartbeat_at`` from a thread of this process while the block runs."""
     if not enabled:
         yield
@@ -152,7 +160,7 @@ def heartbeat(job, enabled: bool = True, every: float | None = None):
     stop = threading.Event()
     model = type(job)
 
-    def beat():
+    def beat() -> None:
         try:
             while not stop.wait(every):
                 try:
@@ -171,7 +179,13 @@ def heartbeat(job, enabled: bool = True, every: float | None = None):
         thread.join(timeout=every + 30)
 
 
-def run(task, stage: Stage, job_id: int, work: Callable, retry_on=RETRY_ON):
+def run(
+    task: Any,
+    stage: Stage,
+    job_id: int,
+    work: Callable[[Any], R],
+    retry_on: type[BaseException] | tuple[type[BaseException], ...] = RETRY_ON,
+) -> R | None:
     """The body of a stage's Celery task (``bind=True``): claim, ``work(job)`` with a heartbeat,
     retry on ``retry_on`` errors with backoff while retries last; otherwise (or at the end) fail the
     job with a translated reason. Never raises but for the retry; returns what ``work`` returned.
@@ -195,7 +209,7 @@ def run(task, stage: Stage, job_id: int, work: Callable, retry_on=RETRY_ON):
     return None
 
 
-def sweep(now: datetime.datetime | None = None, limit: int = 100) -> dict:
+def sweep(now: datetime.datetime | None = None, limit: int = 100) -> dict[str, int]:
     """Requeue or fail the jobs of every registered stage whose worker stopped; send again the
     ones whose message was lost. Returns ``{"requeued": n, "failed": n, "resent": n}``."""
     now = now or timezone.now()
@@ -241,27 +255,31 @@ class FileJob(Tracked):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Fields each kind declares with its own labels and storage (annotations only: no columns here).
+    total: int
+    done: int
+    file: FieldFile
 
     class Meta:
         abstract = True
         ordering = ["-created_at", "-pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk} ({self.get_status_display()})"
 
     @property
-    def is_working(self):
+    def is_working(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
     @property
-    def percent(self):
+    def percent(self) -> int:
         return min(100, round(100 * self.done / self.total)) if self.total else 0
 
 
 WORKING = [FileJob.Status.QUEUED, FileJob.Status.RUNNING]
 
 
-def per_user(prefix):
+def per_user(prefix: str) -> tuple[list[models.Index], list[models.BaseConstraint]]:
     """``(indexes, constraints)`` of a kind of job: its requester's latest first, and one job waiting
     or running per user (a double click or a second tab cannot queue another)."""
     return (
@@ -274,7 +292,7 @@ def per_user(prefix):
     )
 
 
-def file_stage(name: str, model, task) -> Stage:
+def file_stage(name: str, model: type[FileJob], task: Any) -> Stage:
     """The one stage of a file job: queued or running, claimed into running."""
     return register(
         Stage(
@@ -289,11 +307,11 @@ def file_stage(name: str, model, task) -> Stage:
     )
 
 
-def build(stage: Stage, job_id: int, write: Callable, task=None):
+def build(stage: Stage, job_id: int, write: Callable[[Any], R], task: Any = None) -> R | None:
     """Run a file job's task: claim it, reset its progress and ``write(job)`` in the site's
     language (the file is for the organisation's records, whoever asked)."""
 
-    def work(job):
+    def work(job: Any) -> R:
         stage.model.objects.filter(still_held(job)).update(started_at=timezone.now(), done=0, error="")
         with translation.override(settings.LANGUAGE_CODE):
             return write(job)
@@ -301,11 +319,12 @@ def build(stage: Stage, job_id: int, write: Callable, task=None):
     return run(task, stage, job_id, work)
 
 
-def set_progress(job, **counts):
+def set_progress(job: FileJob, **counts: int) -> None:
     type(job).objects.filter(pk=job.pk).update(**counts)
 
 
-def finish(job, done):
+# ``job`` is a row of a kind: its ``file`` and ``done`` are the kind's fields, which FileJob's queries do not know.
+def finish(job: Any, done: int) -> str | None:
     """Mark the job done with the file saved in ``job.file``, if this attempt still holds it;
     otherwise (another attempt took over) delete this file. The file's name, or None."""
     finished = (
@@ -318,19 +337,19 @@ def finish(job, done):
     return job.file.name if finished else None
 
 
-def mark_failed(model, job_id, reason):
+def mark_failed(model: type[FileJob], job_id: int, reason: "str | StrPromise") -> None:
     model.objects.filter(pk=job_id).exclude(status=FileJob.Status.DONE).update(
         status=FileJob.Status.FAILED, error=str(reason)[:2000], finished_at=timezone.now(), heartbeat_at=None
     )
 
 
-def delete(job):
-    if job.file:
-        job.file.storage.delete(job.file.name)
+def delete(job: FileJob) -> None:
+    if job.file:  # so it has a name
+        job.file.storage.delete(cast(str, job.file.name))
     job.delete()
 
 
-def prune(model, now=None, keep=KEEP):
+def prune(model: type[FileJob], now: datetime.datetime | None = None, keep: datetime.timedelta = KEEP) -> int:
     """Delete jobs older than ``keep`` (row and file). Returns the number deleted."""
     now = now or timezone.now()
     deleted = 0

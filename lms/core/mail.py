@@ -15,12 +15,15 @@
 """
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+M = TypeVar("M", bound=models.Model)
 
 
 def absolute_url(path: str) -> str:
@@ -35,7 +38,7 @@ def templated_email(template: str, context: dict, to: list[str]) -> EmailMessage
     return EmailMessage(" ".join(subject.split()), body, None, to)
 
 
-def send_once(queryset: models.QuerySet, pk: int, marker: str, send: Callable[[models.Model], bool]) -> bool:
+def send_once(queryset: models.QuerySet[M], pk: int, marker: str, send: Callable[[M], bool]) -> bool:
     with transaction.atomic():
         row = queryset.select_for_update(of=("self",)).filter(pk=pk, **{f"{marker}__isnull": True}).first()
         if row is None:

@@ -13,8 +13,8 @@ from wagtail.models import Site
 
 from content.models import Competency, CourseCategory, CourseIndexPage, CoursePage, HomePage, LessonPage
 from content.tree import ensure_wagtail_base
+from lms.core.text import vi_slugify
 from lms.people.models import PositionGroup
-from lms.text import vi_slugify
 
 from . import pictures
 

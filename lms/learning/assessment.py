@@ -6,6 +6,8 @@ or parallel starts serialise instead of racing; unique constraints back each rul
 
 import datetime
 import random
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +18,13 @@ from . import grading
 from .models import AttemptAnswer, Enrollment, QuizAttempt
 from .services import LearningError, complete_if_satisfied, record_activity
 
+if TYPE_CHECKING:
+    from content.models import Question, QuizPage
+    from lms.people.models import Official
+
+# A paper: one snapshot per question (see ``snapshot``), as stored with the attempt.
+Paper = list[dict[str, Any]]
+
 # Answers that were on their way when the time ran out (a slow line) are still accepted.
 GRACE = datetime.timedelta(seconds=30)
 _random = random.SystemRandom()
@@ -24,7 +33,7 @@ _random = random.SystemRandom()
 # Drawing a paper ------------------------------------------------------------------------------
 
 
-def bank_for(quiz):
+def bank_for(quiz: "QuizPage") -> list["Question"]:
     """Active questions of the quiz's course with their options and tags, in a fixed number of queries."""
     from content.models import Question
 
@@ -35,9 +44,12 @@ def bank_for(quiz):
     )
 
 
-def choose_questions(bank, total, rules, rng=_random):
+def choose_questions(
+    bank: Sequence["Question"], total: int, rules: Iterable[tuple[str, int]], rng: random.Random = _random
+) -> list["Question"]:
     """So many questions per tag first (in rule order, no question twice), then the rest at random."""
-    chosen, taken = [], set()
+    chosen: list[Question] = []
+    taken: set[int] = set()
     for tag, count in rules:
         candidates = [q for q in bank if q.pk not in taken and tag.lower() in {t.name.lower() for t in q.tags.all()}]
         for question in rng.sample(candidates, min(count, len(candidates), total - len(chosen))):
@@ -49,7 +61,7 @@ def choose_questions(bank, total, rules, rng=_random):
     return chosen
 
 
-def snapshot(question, rng=_random):
+def snapshot(question: "Question", rng: random.Random = _random) -> dict[str, Any]:
     """The paper item for ``question``: options shuffled (true/false keeps its order), key kept aside.
 
     Options are named on the paper by random numbers, not their database ids: trainers enter the
@@ -78,7 +90,7 @@ def snapshot(question, rng=_random):
     }
 
 
-def draw_paper(quiz, rng=_random):
+def draw_paper(quiz: "QuizPage", rng: random.Random = _random) -> Paper:
     rules = [(rule.tag, rule.count) for rule in quiz.draw_rules.all()]
     questions = choose_questions(bank_for(quiz), quiz.questions_per_attempt, rules, rng)
     return [snapshot(question, rng) for question in questions]
@@ -87,7 +99,7 @@ def draw_paper(quiz, rng=_random):
 # Life cycle -----------------------------------------------------------------------------------
 
 
-def _locked_enrollment(official, quiz):
+def _locked_enrollment(official: "Official", quiz: "QuizPage") -> Enrollment:
     enrollment = (
         Enrollment.objects.select_for_update(of=("self",))  # not the course page all learners share
         .select_related("course")
@@ -99,25 +111,26 @@ def _locked_enrollment(official, quiz):
     return enrollment
 
 
-def is_expired(attempt, now):
+def is_expired(attempt: QuizAttempt, now: datetime.datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + GRACE
 
 
-def seconds_left(attempt, now):
+def seconds_left(attempt: QuizAttempt, now: datetime.datetime) -> int | None:
     """Seconds until the time is up (the grace is not announced), or None without a limit."""
     if attempt.deadline is None or not attempt.is_open:
         return None
     return max(0, int((attempt.deadline - now).total_seconds()))
 
 
-def next_start_at(quiz, attempts):
+def next_start_at(quiz: "QuizPage", attempts: Sequence[QuizAttempt]) -> datetime.datetime | None:
     """When the official may start again after ``attempts`` (submitted, oldest first), or None if now."""
     if not quiz.min_wait_minutes or not attempts:
         return None
-    return attempts[-1].submitted_at + datetime.timedelta(minutes=quiz.min_wait_minutes)
+    last_submitted = cast(datetime.datetime, attempts[-1].submitted_at)  # submitted: it has the time
+    return last_submitted + datetime.timedelta(minutes=quiz.min_wait_minutes)
 
 
-def start_attempt(official, quiz, now=None):
+def start_attempt(official: "Official", quiz: "QuizPage", now: datetime.datetime | None = None) -> QuizAttempt:
     """Resume the open attempt, or start a new one if the rules allow it."""
     now = now or timezone.now()
     if not quiz.live:
@@ -164,7 +177,7 @@ def start_attempt(official, quiz, now=None):
         return attempt
 
 
-def own_attempt(official, attempt_id, lock=False):
+def own_attempt(official: "Official", attempt_id: int, lock: bool = False) -> QuizAttempt:
     """One of the official's attempts, or a refusal that tells nothing about anyone else's."""
     attempts = QuizAttempt.objects.select_related("enrollment", "quiz")
     if lock:
@@ -175,7 +188,7 @@ def own_attempt(official, attempt_id, lock=False):
     return attempt
 
 
-def clean_answers(paper, data):
+def clean_answers(paper: Paper, data: object) -> dict[str, list[int] | dict[str, int]]:
     """Validate answers sent by the browser against the paper; refuse anything not on it.
 
     ``data`` maps a position (as a string) to a list of option ids, or for an ordering question
@@ -183,7 +196,7 @@ def clean_answers(paper, data):
     """
     if not isinstance(data, dict):
         raise LearningError(_("The answers could not be read."))
-    cleaned = {}
+    cleaned: dict[str, list[int] | dict[str, int]] = {}
     for position, answer in data.items():
         try:
             item = paper[int(position)]
@@ -202,14 +215,14 @@ def clean_answers(paper, data):
     return cleaned
 
 
-def _as_int(value):
+def _as_int(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
         raise LearningError(_("An answer names an option that is not on your paper.")) from None
 
 
-def _clean_choice(answer, option_ids):
+def _clean_choice(answer: Any, option_ids: set[int]) -> list[int]:
     values = answer if isinstance(answer, list) else [answer]
     chosen = sorted({_as_int(value) for value in values if value not in ("", None)})
     if not set(chosen) <= option_ids:
@@ -217,7 +230,7 @@ def _clean_choice(answer, option_ids):
     return chosen
 
 
-def _clean_ranks(answer, option_ids):
+def _clean_ranks(answer: Any, option_ids: set[int]) -> dict[str, int]:
     if not isinstance(answer, dict):
         raise LearningError(_("The order of the steps could not be read."))
     ranks = {}
@@ -233,7 +246,9 @@ def _clean_ranks(answer, option_ids):
     return ranks
 
 
-def save_answers(official, attempt_id, data, now=None):
+def save_answers(
+    official: "Official", attempt_id: int, data: object, now: datetime.datetime | None = None
+) -> QuizAttempt:
     """Autosave: replace the saved answers of the named positions. Refused once time is up."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -248,13 +263,16 @@ def save_answers(official, attempt_id, data, now=None):
     return attempt
 
 
-def submit_attempt(official, attempt_id, data=None, now=None):
+def submit_attempt(
+    official: "Official", attempt_id: int, data: object = None, now: datetime.datetime | None = None
+) -> QuizAttempt:
     """Hand in the attempt (with last answers, if in time) and grade it. Submitting twice is harmless:
     the second call finds it graded and returns it."""
     now = now or timezone.now()
     with transaction.atomic():
         peek = own_attempt(official, attempt_id)
-        enrollment = Enrollment.objects.select_for_update().filter(pk=peek.enrollment_id).first()
+        # The attempt's own enrolment: it exists as long as the attempt does (a cascading key).
+        enrollment = cast(Enrollment, Enrollment.objects.select_for_update().filter(pk=peek.enrollment_id).first())
         attempt = own_attempt(official, attempt_id, lock=True)
         if not attempt.is_open:
             return attempt
@@ -268,7 +286,7 @@ def submit_attempt(official, attempt_id, data=None, now=None):
     return attempt
 
 
-def _finish(attempt, now, timed_out=False):
+def _finish(attempt: QuizAttempt, now: datetime.datetime, timed_out: bool = False) -> QuizAttempt:
     """Grade an open attempt (the caller holds its lock) and complete the course if it now qualifies."""
     credits, score = grading.grade_paper(attempt.paper, attempt.answers)
     attempt.submitted_at = min(now, attempt.deadline + GRACE) if timed_out and attempt.deadline else now
@@ -298,7 +316,7 @@ def _finish(attempt, now, timed_out=False):
     return attempt
 
 
-def close_expired_attempts(now=None, batch=200):
+def close_expired_attempts(now: datetime.datetime | None = None, batch: int = 200) -> int:
     """Grade attempts whose time ran out while nobody was looking (a closed tab, a lost line)."""
     now = now or timezone.now()
     closed = 0

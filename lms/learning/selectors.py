@@ -1,7 +1,10 @@
 """Read functions for pages that show a learner's state. Each costs a fixed number of queries."""
 
 import datetime
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db.models import F
@@ -13,13 +16,18 @@ from . import completion
 from .cycles import in_current_cycle
 from .models import Enrollment, LessonProgress, QuizAttempt
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def official_for(user):
+    from content.models import CoursePage, LessonPage, QuizPage
+
+
+def official_for(user: "User | AnonymousUser | None") -> Official | None:
     """The Official behind a user, or None (anonymous, or an account without a profile)."""
     if not getattr(user, "is_authenticated", False):
         return None
     try:
-        return user.official
+        return cast("User", user).official  # authenticated: a user account
     except Official.DoesNotExist:
         return None
 
@@ -28,22 +36,24 @@ def official_for(user):
 class CourseState:
     official: Official | None = None
     enrollment: Enrollment | None = None
-    done_ids: set = field(default_factory=set)
+    done_ids: set[int] = field(default_factory=set)
     percent: int = 0
-    next_lesson: object = None
-    passed_quiz_ids: set = field(default_factory=set)
-    next_quiz: object = None  # the first required quiz not yet passed, once no lesson is left
+    next_lesson: "LessonPage | None" = None
+    passed_quiz_ids: set[int] = field(default_factory=set)
+    next_quiz: "QuizPage | None" = None  # the first required quiz not yet passed, once no lesson is left
 
     @property
-    def is_enrolled(self):
+    def is_enrolled(self) -> bool:
         return self.enrollment is not None
 
     @property
-    def is_complete(self):
+    def is_complete(self) -> bool:
         return self.enrollment is not None and self.enrollment.is_complete
 
 
-def next_lesson(lessons, done_ids, last_lesson_id=None):
+def next_lesson(
+    lessons: Sequence["LessonPage"], done_ids: set[int], last_lesson_id: int | None = None
+) -> "LessonPage | None":
     """Where to continue: the first lesson not done after the last one touched, else the first not done."""
     after_last = False
     for lesson in lessons:
@@ -53,7 +63,12 @@ def next_lesson(lessons, done_ids, last_lesson_id=None):
     return next((lesson for lesson in lessons if lesson.pk not in done_ids), None)
 
 
-def learner_course_state(user, course, lessons, quizzes=()):
+def learner_course_state(
+    user: "User | AnonymousUser | None",
+    course: "CoursePage",
+    lessons: Sequence["LessonPage"],
+    quizzes: Iterable["QuizPage"] = (),
+) -> CourseState:
     """The learner's state in ``course`` whose live lessons and quizzes, in order, are given."""
     official = official_for(user)
     state = CourseState(official=official)
@@ -96,12 +111,12 @@ class EnrollmentRow:
 @dataclass
 class Dashboard:
     official: Official | None = None
-    in_progress: list = field(default_factory=list)
-    completed: list = field(default_factory=list)
-    due_soon: list = field(default_factory=list)
+    in_progress: list[EnrollmentRow] = field(default_factory=list)
+    completed: list[EnrollmentRow] = field(default_factory=list)
+    due_soon: list[EnrollmentRow] = field(default_factory=list)
 
 
-def learner_dashboard(user, limit=None):
+def learner_dashboard(user: "User | AnonymousUser | None", limit: int | None = None) -> Dashboard:
     """ "My learning": in progress (most recent first), completed, and due within the next days."""
     official = official_for(user)
     dashboard = Dashboard(official=official)
@@ -129,15 +144,16 @@ def learner_dashboard(user, limit=None):
         dashboard.in_progress.append(row)
         if row.due_soon or row.overdue:
             dashboard.due_soon.append(row)
-    dashboard.completed.sort(key=lambda row: row.enrollment.completed_at, reverse=True)
-    dashboard.due_soon.sort(key=lambda row: row.enrollment.due_date)
+    # Completed rows have a completion time; rows due soon or overdue have a due date.
+    dashboard.completed.sort(key=lambda row: cast(datetime.datetime, row.enrollment.completed_at), reverse=True)
+    dashboard.due_soon.sort(key=lambda row: cast(datetime.date, row.enrollment.due_date))
     if limit:
         dashboard.in_progress = dashboard.in_progress[:limit]
         dashboard.completed = dashboard.completed[:limit]
     return dashboard
 
 
-def course_badges(user, courses):
+def course_badges(user: "User | AnonymousUser | None", courses: Iterable["CoursePage"]) -> dict[int, str]:
     """Map course id → "completed" or "in_progress" for the catalogue cards."""
     official = official_for(user)
     if official is None:
@@ -152,26 +168,26 @@ def course_badges(user, courses):
 class QuizState:
     official: Official | None = None
     enrollment: Enrollment | None = None
-    attempts: list = field(default_factory=list)  # submitted, oldest first
+    attempts: list[QuizAttempt] = field(default_factory=list)  # submitted, oldest first
     open_attempt: QuizAttempt | None = None
     next_start_at: datetime.datetime | None = None
     attempts_left: int | None = None  # None: no limit
 
     @property
-    def best_score(self):
-        return max((a.score for a in self.attempts), default=None)
+    def best_score(self) -> Decimal | None:
+        return max((cast(Decimal, a.score) for a in self.attempts), default=None)  # graded: scored
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return any(a.passed for a in self.attempts)
 
     @property
-    def can_start(self):
+    def can_start(self) -> bool:
         waiting = self.next_start_at is not None and timezone.now() < self.next_start_at
         return self.enrollment is not None and self.attempts_left != 0 and not waiting
 
 
-def learner_quiz_state(user, quiz):
+def learner_quiz_state(user: "User | AnonymousUser | None", quiz: "QuizPage") -> QuizState:
     """The learner's attempts at ``quiz`` and whether they may start one, in two queries."""
     from .assessment import next_start_at
 
@@ -202,18 +218,18 @@ class PaperItem:
     position: int
     kind: str
     prompt: str
-    image: object
+    image: Any  # a Wagtail image, or None
     image_alt: str
-    options: list  # dicts: id, text, chosen, rank; after grading with review: correct, correct_rank
-    credit: object = None
+    options: list[dict[str, Any]]  # dicts: id, text, chosen, rank; after grading with review: correct, correct_rank
+    credit: Decimal | None = None
     explanation: str = ""
 
     @property
-    def field_name(self):
+    def field_name(self) -> str:
         return f"q{self.position}"
 
 
-def shows_answers(attempt, review):
+def shows_answers(attempt: QuizAttempt, review: str) -> bool:
     """Whether the review of a graded attempt shows the correct answers and explanations."""
     from content.models import QuizPage
 
@@ -222,7 +238,7 @@ def shows_answers(attempt, review):
     return review == QuizPage.Review.FULL or (review == QuizPage.Review.AFTER_PASSING and attempt.passed)
 
 
-def paper_items(attempt, reveal=False):
+def paper_items(attempt: QuizAttempt, reveal: bool = False) -> list[PaperItem]:
     """The attempt's paper for a template. Correct answers and explanations are only included when
     ``reveal`` is set, which the caller allows only for a graded attempt whose review shows them."""
     from wagtail.images import get_image_model

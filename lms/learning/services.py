@@ -1,23 +1,39 @@
 """Domain operations on training records: enrol, record progress, complete."""
 
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.celery import enqueue_on_commit
+from lms.people.models import Official
 
 from . import completion, signals
 from .models import Enrollment, LessonProgress
 from .tasks import send_completion_email
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from content.models import CoursePage, LessonPage
 
 
 class LearningError(Exception):
     """A refusal the learner should read; the message is translated."""
 
 
-def enrol(official, course, *, source=Enrollment.Source.SELF, assigned_by=None, due_date=None):
+def enrol(
+    official: Official,
+    course: "CoursePage",
+    *,
+    source: str = Enrollment.Source.SELF,
+    assigned_by: "User | None" = None,
+    due_date: datetime.date | None = None,
+) -> Enrollment:
     """Enrol ``official`` in ``course``; enrolling twice returns the existing enrolment."""
     if not official.is_active:
         raise LearningError(_("Your account is inactive; please contact your unit's HR officer."))
@@ -49,7 +65,7 @@ class LessonResult:
     newly_completed: bool
 
 
-def record_lesson_done(official, lesson):
+def record_lesson_done(official: Official, lesson: "LessonPage") -> LessonResult:
     """Mark ``lesson`` done for ``official``; completes the course when its rule holds."""
     if not lesson.live:
         raise LearningError(_("This lesson is not published."))
@@ -76,7 +92,9 @@ def record_lesson_done(official, lesson):
     return LessonResult(enrollment, newly_completed)
 
 
-def record_activity(enrollment, now=None, extra_fields=()):
+def record_activity(
+    enrollment: Enrollment, now: datetime.datetime | None = None, extra_fields: Iterable[str] = ()
+) -> None:
     """Note that the official worked on ``enrollment`` (a lesson, a quiz started or handed in): the
     first activity of a cycle moves it from not started to in progress. The caller holds its lock."""
     before = signals.EnrollmentState.of(enrollment)
@@ -85,7 +103,7 @@ def record_activity(enrollment, now=None, extra_fields=()):
     _announce(enrollment, before)
 
 
-def complete_if_satisfied(enrollment):
+def complete_if_satisfied(enrollment: Enrollment) -> bool:
     """Complete the enrolment if its course's rule now holds; the caller holds its row lock.
     Returns whether it was completed just now."""
     if enrollment.is_complete or not completion.is_satisfied(completion.evaluate([enrollment])[enrollment.pk]):
@@ -94,7 +112,7 @@ def complete_if_satisfied(enrollment):
     return True
 
 
-def complete(enrollment):
+def complete(enrollment: Enrollment) -> None:
     """Mark the enrolment complete and, once committed, tell the official."""
     before = signals.EnrollmentState.of(enrollment)
     enrollment.completed_at = timezone.now()
@@ -104,7 +122,7 @@ def complete(enrollment):
     signals.enrollment_completed.send(sender=Enrollment, enrollment=enrollment)
 
 
-def start_new_cycle(enrollment):
+def start_new_cycle(enrollment: Enrollment) -> Enrollment:
     """Reopen a completed enrolment for recertification: from now on, the course's requirements
     must be met again. Earlier progress, attempts and certificates stay on record."""
     with transaction.atomic():
@@ -132,7 +150,7 @@ def start_new_cycle(enrollment):
     return enrollment
 
 
-def change_due_date(enrollment, due_date):
+def change_due_date(enrollment: Enrollment, due_date: datetime.date | None) -> Enrollment:
     """Set (or clear, with None) the date by which the course must be completed."""
     with transaction.atomic():
         enrollment = Enrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)
@@ -145,6 +163,6 @@ def change_due_date(enrollment, due_date):
     return enrollment
 
 
-def _announce(enrollment, before):
+def _announce(enrollment: Enrollment, before: signals.EnrollmentState | None) -> None:
     """Tell listeners (the report tallies), inside this transaction, that a counted field may have changed."""
     signals.enrollment_changed.send(sender=Enrollment, enrollment=enrollment, before=before)

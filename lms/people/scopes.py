@@ -6,36 +6,45 @@ plus the closed units that were merged into them (their officials' records belon
 successor's history). A read-only scope (a unit head) grants sight but not change.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING, cast
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from .models import HRScope, Official, OrgUnit
+from .models import HRScope, Official, OrgUnit, OrgUnitQuerySet
 from .roles import ADMIN, ROLE_NAMES
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def is_administrator(user):
+    # Whatever a request carries as its user, or None.
+    AnyUser = User | AnonymousUser | None
+
+
+def is_administrator(user: "AnyUser") -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
+    user = cast("User", user)  # signed in: an account
     return user.is_superuser or user.groups.filter(name=ROLE_NAMES[ADMIN]).exists()
 
 
 @dataclass(frozen=True)
 class Scope:
     everything: bool = False
-    read_paths: tuple = ()
-    manage_paths: tuple = ()
+    read_paths: tuple[str, ...] = ()
+    manage_paths: tuple[str, ...] = ()
 
     @property
-    def is_empty(self):
+    def is_empty(self) -> bool:
         return not self.everything and not self.read_paths
 
-    def paths(self, manage=False):
+    def paths(self, manage: bool = False) -> tuple[str, ...]:
         return self.manage_paths if manage else self.read_paths
 
-    def units_q(self, manage=False, prefix=""):
+    def units_q(self, manage: bool = False, prefix: str = "") -> Q:
         """A Q selecting the units of this scope (through ``prefix`` when filtering a related model)."""
         if self.everything:
             return Q()
@@ -44,14 +53,14 @@ class Scope:
             return Q(pk__in=[])
         return reduce(or_, (Q(**{f"{prefix}path__startswith": path}) for path in paths))
 
-    def covers(self, unit, manage=False):
+    def covers(self, unit: OrgUnit, manage: bool = False) -> bool:
         return self.covers_path(unit.path, manage)
 
-    def covers_path(self, unit_path, manage=False):
+    def covers_path(self, unit_path: str, manage: bool = False) -> bool:
         return self.everything or any(unit_path.startswith(path) for path in self.paths(manage))
 
 
-def _with_predecessors(paths):
+def _with_predecessors(paths: Iterable[str]) -> tuple[str, ...]:
     """Add the subtrees of closed units whose successor (transitively) lies within ``paths``."""
     paths = set(paths)
     while paths:
@@ -64,11 +73,12 @@ def _with_predecessors(paths):
     return tuple(sorted(paths))
 
 
-def scope_for(user):
+def scope_for(user: "AnyUser") -> Scope:
     """The user's scope; computed once per request and cached on the user object."""
     if not getattr(user, "is_authenticated", False):
         return Scope()
-    cached = getattr(user, "_lms_scope", None)
+    user = cast("User", user)  # signed in: an account
+    cached: Scope | None = getattr(user, "_lms_scope", None)
     if cached is not None:
         return cached
     if is_administrator(user):
@@ -79,19 +89,20 @@ def scope_for(user):
             read_paths=_with_predecessors(path for path, _ in grants) if grants else (),
             manage_paths=_with_predecessors(path for path, can in grants if can) if any(c for _, c in grants) else (),
         )
-    user._lms_scope = scope
+    setattr(user, "_lms_scope", scope)  # noqa: B010 (a cache of ours on the request's user; no type declares it)
     return scope
 
 
-def visible_officials(user, manage=False):
+def visible_officials(user: "AnyUser", manage: bool = False) -> QuerySet[Official]:
     """The officials ``user`` may see (or, with ``manage``, change): the one way to list officials."""
     scope = scope_for(user)
     return Official.objects.filter(scope.units_q(manage, prefix="unit__"))
 
 
-def visible_units(user, manage=False):
-    return OrgUnit.objects.filter(scope_for(user).units_q(manage))
+def visible_units(user: "AnyUser", manage: bool = False) -> OrgUnitQuerySet:
+    # Treebeard's manager, which OrgUnit's extends, has no type hints: its filter() is Any here.
+    return OrgUnit.objects.filter(scope_for(user).units_q(manage))  # type: ignore[no-any-return]
 
 
-def can_see_official(user, official, manage=False):
+def can_see_official(user: "AnyUser", official: Official, manage: bool = False) -> bool:
     return scope_for(user).covers(official.unit, manage)

@@ -7,7 +7,8 @@ them. Every refusal is a ``StructureError`` with a message for the administrator
 """
 
 import datetime
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.db import transaction
 from django.db.models import Count
@@ -18,6 +19,10 @@ from django.utils.translation import ngettext_lazy
 from . import signals
 from .models import Official, OrgUnit, Placement
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrPromise
+
 ONE_DAY = datetime.timedelta(days=1)
 EDITABLE_FIELDS = {"name", "kind", "code", "valid_from"}
 
@@ -25,23 +30,23 @@ EDITABLE_FIELDS = {"name", "kind", "code", "valid_from"}
 class StructureError(ValueError):
     """A refused change of the tree; ``field`` names the form field the message belongs to, if any."""
 
-    def __init__(self, message, field=None):
+    def __init__(self, message: "str | StrPromise", field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
 
 
-def _day(value):
+def _day(value: datetime.date) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 
-def _fresh(unit, lock=False):
+def _fresh(unit: OrgUnit, lock: bool = False) -> OrgUnit:
     # Tree operations must work on the stored path and numchild, never on a stale copy.
     queryset = OrgUnit.objects.select_for_update() if lock else OrgUnit.objects
-    return queryset.get(pk=unit.pk)
+    return queryset.get(pk=unit.pk)  # type: ignore[no-any-return]  # treebeard's manager has no type hints
 
 
-def _check_code_free(code, unit=None):
+def _check_code_free(code: str | None, unit: OrgUnit | None = None) -> None:
     taken = OrgUnit.objects.filter(code=code)
     if unit is not None:
         taken = taken.exclude(pk=unit.pk)
@@ -50,7 +55,7 @@ def _check_code_free(code, unit=None):
 
 
 @transaction.atomic
-def create_unit(parent, **fields):
+def create_unit(parent: OrgUnit | None, **fields: Any) -> OrgUnit:
     """Add a unit as the last child of ``parent`` (a top-level unit when ``parent`` is None)."""
     if not (fields.get("name") or "").strip():
         raise StructureError(_("A unit needs a name."), "name")
@@ -65,14 +70,14 @@ def create_unit(parent, **fields):
     return _announced(parent.add_child(**fields))
 
 
-def _announced(unit):
+def _announced(unit: OrgUnit) -> OrgUnit:
     """Tell listeners (the report tallies), inside this transaction, that the tree changed at ``unit``."""
     signals.units_changed.send(sender=OrgUnit, unit_ids=[unit.pk])
     return unit
 
 
 @transaction.atomic
-def update_unit(unit, **fields):
+def update_unit(unit: OrgUnit, **fields: Any) -> OrgUnit:
     """Change the unit's own data (name, kind, code, valid from); its place in the tree is ``move_unit``'s."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
@@ -97,12 +102,12 @@ def update_unit(unit, **fields):
     return _announced(unit)
 
 
-def rename_unit(unit, name):
+def rename_unit(unit: OrgUnit, name: str) -> OrgUnit:
     return update_unit(unit, name=name)
 
 
 @transaction.atomic
-def move_unit(unit, new_parent):
+def move_unit(unit: OrgUnit, new_parent: OrgUnit | None) -> OrgUnit:
     """Make ``unit`` (with its subtree) the last child of ``new_parent``, or a top-level unit if None."""
     current = _fresh(unit, lock=True)
     if new_parent is None:
@@ -125,7 +130,9 @@ def move_unit(unit, new_parent):
 
 
 @transaction.atomic
-def move_official(official, unit, on_date, changed_by=None):
+def move_official(
+    official: Official, unit: OrgUnit, on_date: datetime.date, changed_by: "User | None" = None
+) -> Official:
     """Place ``official`` in ``unit`` from ``on_date``: the open placement ends the day before."""
     unit = _fresh(unit)
     if unit.is_closed:
@@ -161,14 +168,16 @@ def move_official(official, unit, on_date, changed_by=None):
 
 
 @transaction.atomic
-def close_unit(unit, on_date, successor=None, *, changed_by=None):
+def close_unit(
+    unit: OrgUnit, on_date: datetime.date, successor: OrgUnit | None = None, *, changed_by: "User | None" = None
+) -> OrgUnit:
     """Close ``unit`` and its still-open sub-units on ``on_date`` (their last day), pointing them at
     ``successor``; their active officials move to the successor the next day."""
     current = _fresh(unit, lock=True)
-    if current.is_closed:
+    if current.is_closed:  # so it has a last day
         raise StructureError(
             _("“%(name)s” is already closed (last day %(date)s).")
-            % {"name": current.name, "date": _day(current.valid_to)}
+            % {"name": current.name, "date": _day(cast(datetime.date, current.valid_to))}
         )
     if successor is not None:
         successor = _fresh(successor)
@@ -206,14 +215,16 @@ def close_unit(unit, on_date, successor=None, *, changed_by=None):
             "successor",
         )
     OrgUnit.objects.filter(pk__in=[u.pk for u in closing]).update(valid_to=on_date, successor=successor)
-    for official in officials:
-        move_official(official, successor, on_date + ONE_DAY, changed_by=changed_by)
+    for official in officials:  # officials without a successor were refused above
+        move_official(official, cast(OrgUnit, successor), on_date + ONE_DAY, changed_by=changed_by)
     unit.refresh_from_db()
     return _announced(unit)
 
 
 @transaction.atomic
-def merge_units(units, into, on_date, *, changed_by=None):
+def merge_units(
+    units: Iterable[OrgUnit], into: OrgUnit, on_date: datetime.date, *, changed_by: "User | None" = None
+) -> OrgUnit:
     """Close each of ``units`` on ``on_date`` with ``into`` as successor (the 2025 reform: communes
     merged; a district closed with its communes points them at the new commune)."""
     unique = {u.pk: u for u in units}
@@ -223,7 +234,7 @@ def merge_units(units, into, on_date, *, changed_by=None):
     return into
 
 
-def current_unit(unit):
+def current_unit(unit: OrgUnit | None) -> OrgUnit | None:
     """The open unit that stands for ``unit`` today: itself, or the end of its successor chain
     (None when the chain ends at a closed unit without successor or loops)."""
     seen = set()
@@ -241,18 +252,19 @@ class _Node(NamedTuple):
     successor_id: int | None
 
 
-def _follow(unit_id, nodes):
+def _follow(unit_id: int, nodes: dict[int, _Node]) -> int | None:
     """In-memory ``current_unit``: the id reached (possibly outside ``nodes``), or None at a dead end."""
     seen = set()
     while unit_id in nodes and not nodes[unit_id].is_open:
-        if unit_id in seen or nodes[unit_id].successor_id is None:
+        successor_id = nodes[unit_id].successor_id
+        if unit_id in seen or successor_id is None:
             return None
         seen.add(unit_id)
-        unit_id = nodes[unit_id].successor_id
+        unit_id = successor_id
     return unit_id
 
 
-def current_structure_counts(root):
+def current_structure_counts(root: OrgUnit) -> dict[int, int]:
     """``{unit pk: active officials}`` for every open unit of ``root``'s subtree, in tree order.
 
     Each official counts once, where they stand in today's structure: in their unit, or, if that

@@ -47,7 +47,6 @@ def official_list(request):
             "page": page,
             "filters": filters,
             "units": units,
-            "querystring": request.GET.urlencode(),
         },
     )
 

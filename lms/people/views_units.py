@@ -46,7 +46,7 @@ class OrgUnitFilterSet(WagtailFilterSet):
 
     class Meta:
         model = OrgUnit
-        fields = []
+        fields: list[str] = []
 
     def filter_status(self, queryset, name, value):
         return queryset.open() if value == "open" else queryset.closed()

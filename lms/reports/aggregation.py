@@ -10,7 +10,9 @@ further one (a training plan) is a column added to the enrolment tallies and an 
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,9 @@ from lms.people.scopes import scope_for
 
 from .cube import DIMENSIONS, Cube, Dimension, Filters, Numbers
 from .models import CompletionTally
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # Callers need this one module: the reading types are re-exported from ``cube``.
 __all__ = [
@@ -60,27 +65,27 @@ class Overview:
     subtrees themselves, for several), position groups, courses, and completions by month."""
 
     summary: Numbers
-    by_unit: list
-    by_group: list
-    by_course: list
-    by_month: list
+    by_unit: list[Row]
+    by_group: list[Row]
+    by_course: list[Row]
+    by_month: list[tuple[datetime.date, int]]
 
 
 # Which units ---------------------------------------------------------------------------------
 
 
-def report_roots(units):
+def report_roots(units: Iterable[OrgUnit]) -> list[OrgUnit]:
     """The open units among ``units``, without those inside another one (their rows are already in
     it): subtrees that add up without counting anything twice. Closed units have no rows of their
     own; their records are in their successors'."""
-    roots = []
+    roots: list[OrgUnit] = []
     for unit in sorted((u for u in units if not u.is_closed), key=lambda u: u.path):
         if not roots or not unit.path.startswith(roots[-1].path):
             roots.append(unit)
     return roots
 
 
-def roots_for_user(user):
+def roots_for_user(user: "User | AnonymousUser | None") -> list[OrgUnit]:
     """The subtrees ``user`` may read reports on: everything for an administrator, their HR scopes'
     units otherwise (the closed units merged into them count in them)."""
     scope = scope_for(user)
@@ -91,12 +96,12 @@ def roots_for_user(user):
     return report_roots(OrgUnit.objects.filter(path__in=scope.read_paths))
 
 
-def is_within(unit, roots):
+def is_within(unit: OrgUnit, roots: Iterable[OrgUnit]) -> bool:
     """Whether ``unit`` lies in one of the subtrees ``roots`` (a drill-down must stay inside)."""
     return any(unit.path.startswith(root.path) for root in roots)
 
 
-def children(unit):
+def children(unit: OrgUnit) -> list[OrgUnit]:
     """The open sub-units one level below ``unit``, in tree order (one query)."""
     return list(OrgUnit.objects.subtree(unit).open().filter(depth=unit.depth + 1).order_by("path"))
 
@@ -104,21 +109,23 @@ def children(unit):
 # Counting ------------------------------------------------------------------------------------
 
 
-def _ids(units):
+def _ids(units: Iterable[OrgUnit]) -> list[int]:
     return [unit.pk for unit in units]
 
 
-def _root_ids(units):
+def _root_ids(units: Iterable[OrgUnit]) -> list[int]:
     return _ids(report_roots(units))
 
 
-def summary(units, filters=None, today=None):
+def summary(units: Iterable[OrgUnit], filters: Filters | None = None, today: datetime.date | None = None) -> Numbers:
     """Headcount, enrolled, completed, in progress, not started, overdue and completion rate of the
     subtrees of ``units`` together."""
     return Cube(_root_ids(units), filters, (), today).split()[()]
 
 
-def breakdown(units, by, filters=None, today=None):
+def breakdown(
+    units: Iterable[OrgUnit], by: str, filters: Filters | None = None, today: datetime.date | None = None
+) -> list[Row]:
     """The numbers of the subtrees of ``units`` split by the dimension ``by`` (a ``DIMENSIONS``
     name), as labelled ``Row``s. By "unit", the rows are ``units`` themselves (each a subtree; see
     ``by_child_unit``)."""
@@ -129,7 +136,9 @@ def breakdown(units, by, filters=None, today=None):
     return LABELLERS[by](counted)
 
 
-def overview(units, filters=None, today=None):
+def overview(
+    units: Iterable[OrgUnit], filters: Filters | None = None, today: datetime.date | None = None
+) -> Overview:
     """The whole dashboard of the subtrees of ``units`` in ten queries: the group × course split is
     read once and summed three ways."""
     roots = report_roots(units)
@@ -145,24 +154,26 @@ def overview(units, filters=None, today=None):
     )
 
 
-def by_child_unit(unit, filters=None, today=None):
+def by_child_unit(unit: OrgUnit, filters: Filters | None = None, today: datetime.date | None = None) -> list[Row]:
     """One row per open sub-unit one level below ``unit``: the drill-down. Four queries."""
     return breakdown(children(unit), "unit", filters, today)
 
 
-def by_group(units, filters=None, today=None):
+def by_group(units: Iterable[OrgUnit], filters: Filters | None = None, today: datetime.date | None = None) -> list[Row]:
     return breakdown(units, "group", filters, today)
 
 
-def by_course(units, filters=None, today=None):
+def by_course(units: Iterable[OrgUnit], filters: Filters | None = None, today: datetime.date | None = None) -> list[Row]:
     return breakdown(units, "course", filters, today)
 
 
-def by_kind(units, filters=None, today=None):
+def by_kind(units: Iterable[OrgUnit], filters: Filters | None = None, today: datetime.date | None = None) -> list[Row]:
     return breakdown(units, "kind", filters, today)
 
 
-def completions_by_month(units, filters=None):
+def completions_by_month(
+    units: Iterable[OrgUnit], filters: Filters | None = None
+) -> list[tuple[datetime.date, int]]:
     """``[(first day of the month, completions)]`` in time order, months without any left out."""
     filters = filters or Filters()
     rows = (
@@ -177,11 +188,11 @@ def completions_by_month(units, filters=None):
 # Labels: one query at most, whatever the number of rows ---------------------------------------
 
 
-def _groups(counted):
+def _groups(counted: dict[Any, Numbers]) -> list[Row]:
     return [Row(g.pk, g, counted.get(g.pk, Numbers())) for g in PositionGroup.objects.order_by("sort_order", "name")]
 
 
-def _courses(counted):
+def _courses(counted: dict[Any, Numbers]) -> list[Row]:
     from content.models import CoursePage
 
     titles = dict(CoursePage.objects.filter(pk__in=list(counted)).values_list("pk", "title"))
@@ -189,13 +200,13 @@ def _courses(counted):
     return sorted(rows, key=lambda row: (row.key == 0, str(row.label).lower()))
 
 
-def _kinds(counted):
+def _kinds(counted: dict[Any, Numbers]) -> list[Row]:
     order = list(OrgUnit.Kind.values)
     rows = [Row(kind, OrgUnit.Kind(kind).label if kind in order else kind, n) for kind, n in counted.items()]
     return sorted(rows, key=lambda row: order.index(row.key) if row.key in order else len(order))
 
 
-def _years(counted):
+def _years(counted: dict[Any, Numbers]) -> list[Row]:
     return [Row(year, year, counted[year]) for year in sorted(counted)]
 
 

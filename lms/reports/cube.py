@@ -6,6 +6,7 @@ the single total) is summed in Python, so a whole dashboard reads each tally onc
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from typing import Any
 
 from django.db.models import Q, Sum
 
@@ -102,11 +103,11 @@ class Cube:
             ).items()
         }
 
-    def split(self, *names):
+    def split(self, *names: str) -> dict[tuple[Any, ...], Numbers]:
         """``{tuple of the values of names: Numbers}``; ``split()`` is ``{(): the total}``. Rows left
         at zero by the increments (their records all went) are not shown."""
         at = [self.names.index(name) for name in names]
-        result = defaultdict(Numbers)
+        result: defaultdict[tuple[Any, ...], Numbers] = defaultdict(Numbers)
         for key, (enrolled, completed, in_progress, overdue) in self.records.items():
             numbers = result[tuple(key[i] for i in at)]
             numbers.enrolled += enrolled

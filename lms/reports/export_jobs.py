@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from lms.celery import enqueue_on_commit
 from lms.core import jobs, spreadsheets
 from lms.core.dates import today, zone
+from lms.core.text import file_name_part
 from lms.people.models import OrgUnit
-from lms.text import file_name_part
 
 from . import aggregation, xlsx_stream
 from .cube import Filters

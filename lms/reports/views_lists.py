@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from lms.core.text import file_name_part
 from lms.learning.models import Enrollment
 from lms.people.permissions import hr_required
 from lms.people.scopes import visible_officials
-from lms.text import file_name_part
 
 from . import lists, selection, transcripts
 

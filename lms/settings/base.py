@@ -147,7 +147,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 # Behind a reverse proxy every request comes from the proxy's address: set how many proxies
 # append to X-Forwarded-For so that throttling keys on the real visitor.
 TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "lms.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "lms.core.client_ip.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "learning:my_learning"
 LOGOUT_REDIRECT_URL = "/"
@@ -163,7 +163,7 @@ FORMAT_MODULE_PATH = ["lms.formats"]
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
-# Page slugs stay ASCII: Vietnamese titles are transliterated (đ → d) by lms.text.vi_slugify.
+# Page slugs stay ASCII: Vietnamese titles are transliterated (đ → d) by lms.core.text.vi_slugify.
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 
 STATIC_URL = "/static/"

@@ -175,3 +175,13 @@ def test_the_csv_row_limit_holds(tmp_path):
     outcome = probe(path, path.name)
     assert outcome["error"] == f"Tệp có hơn {reader.MAX_ROWS} dòng; vui lòng tách thành nhiều tệp.", outcome
     assert outcome["seconds"] < SECONDS and outcome["grown_mb"] < MEGABYTES, outcome
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
+    from django.utils import translation
+
+    from lms.people.imports import reader
+
+    too_big = b"Ma can bo,Ho va ten\n" + b"x" * reader.MAX_BYTES
+    with translation.override("vi"), pytest.raises(reader.ImportFileError, match="lớn hơn 20 MB"):
+        reader.read_records(too_big, "can-bo.csv")

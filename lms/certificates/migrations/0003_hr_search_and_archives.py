@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 def fill_holder_search(apps, schema_editor):
     """The folded holder name of the certificates issued before the column existed."""
-    from lms.text import search_document
+    from lms.core.text import search_document
 
     Certificate = apps.get_model("certificates", "Certificate")
     batch = []

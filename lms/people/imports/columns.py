@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from lms.text import fold
+from lms.core.text import fold
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.text import fold
+from lms.core.text import fold
 
 from ..models import Official, OrgUnit, PositionGroup
 from .columns import BY_KEY
