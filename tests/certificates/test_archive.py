@@ -226,7 +226,7 @@ def test_one_archive_at_a_time(world, request_zip):
     assert response.status_code == 302 and CertificateArchive.objects.count() == 2
 
 
-def test_a_failed_build_is_reported_not_raised(world, request_zip, monkeypatch, private_storage):
+def test_a_failed_build_is_reported_not_raised(world, request_zip, monkeypatch, private_storage, caplog):
     def broken_open(name, mode="rb"):
         raise OSError("disk on fire")
 
@@ -236,6 +236,7 @@ def test_a_failed_build_is_reported_not_raised(world, request_zip, monkeypatch, 
     job = CertificateArchive.objects.get()
     assert job.status == "failed" and not job.file
     assert "disk on fire" not in job.error and "lỗi" in job.error  # a reason in words; details in the log
+    assert "disk on fire" in caplog.text
     page = client.get(response["Location"]).content.decode()
     assert job.error in page and "disk on fire" not in page
     assert client.get(url("archive_download", job.pk)).status_code == 404

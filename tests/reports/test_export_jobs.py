@@ -409,7 +409,9 @@ def test_the_progress_page_refreshes_itself_until_the_file_is_ready(client, worl
     assert "http-equiv" not in page and download_url(job) in page
 
 
-def test_a_failed_build_is_reported_not_raised(client, world, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_failed_build_is_reported_not_raised(
+    client, world, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
     def broken(*args, **kwargs):
         raise OSError("disk on fire")
 
@@ -420,6 +422,7 @@ def test_a_failed_build_is_reported_not_raised(client, world, monkeypatch, djang
     job = ReportExport.objects.get()
     assert job.status == "failed" and not job.file
     assert "disk on fire" not in job.error and "lỗi" in job.error  # a reason in words; details in the log
+    assert "disk on fire" in caplog.text
     page = client.get(response["Location"]).content.decode()
     assert job.error in page and "disk on fire" not in page
     assert client.get(download_url(job)).status_code == 404
