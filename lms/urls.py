@@ -38,9 +38,11 @@ urlpatterns = [
     path("nhan-su/chung-nhan/", include("lms.certificates.urls_hr")),
     path("nhan-su/bao-cao/", include("lms.reports.urls")),
     path("nhan-su/api/", include("lms.api.urls")),
+    path("nhan-su/ke-hoach/", include("lms.training.urls")),
     path("nhan-su/", include("lms.people.urls")),
     path("verify/", include("lms.certificates.urls")),
     path("chung-nhan/", include("lms.certificates.urls_official")),
+    path("thong-bao/", include("lms.notifications.urls")),
 ]
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):

@@ -3,6 +3,7 @@ from .course import CourseIndexPage, CoursePage
 from .home import HomePage
 from .lesson import LessonPage
 from .quiz import Question, QuestionOption, QuestionTag, QuizDrawRule, QuizPage
+from .training import TrainingContent
 
 __all__ = [
     "Competency",
@@ -16,4 +17,5 @@ __all__ = [
     "QuestionTag",
     "QuizDrawRule",
     "QuizPage",
+    "TrainingContent",
 ]

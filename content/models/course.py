@@ -2,6 +2,7 @@ from django import forms
 from django.db import models
 from django.db.models import Case, Prefetch, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -15,6 +16,7 @@ from lms.people.models import PositionGroup
 
 from ..blocks import ObjectiveBlock
 from .base import Competency, CourseCategory, VietnamesePage
+from .training import TrainingContent
 
 COVER_RENDITION = "fill-480x270"
 COURSES_PER_PAGE = 12
@@ -64,7 +66,9 @@ class CourseIndexPage(VietnamesePage):
 class CoursePageQuerySet(PageQuerySet):
     def for_listing(self):
         images = get_image_model().objects.prefetch_renditions(COVER_RENDITION)
-        return self.select_related("category").prefetch_related(Prefetch("cover_image", queryset=images))
+        return self.select_related("category", "content_category").prefetch_related(
+            Prefetch("cover_image", queryset=images)
+        )
 
     def matching(self, query):
         """Diacritic-insensitive search. Without diacritics many words collide ("so" is số, sổ, sơ),
@@ -98,6 +102,24 @@ class CoursePage(VietnamesePage):
     target_groups = ParentalManyToManyField(PositionGroup, verbose_name=_("target position groups"), blank=True)
     competencies = ParentalManyToManyField(Competency, verbose_name=_("competency codes"), blank=True)
     estimated_minutes = models.PositiveIntegerField(_("estimated duration (minutes)"), default=60)
+    # What a training plan (Nghị định 171/2025/NĐ-CP) counts: hours and the training content.
+    hours = models.PositiveSmallIntegerField(
+        pgettext_lazy("course facts", "hours"),
+        default=0,
+        blank=True,  # left empty: 0, see save()
+        help_text=_(
+            "The number of lesson periods (tiết) the course counts for in training plans and training records."
+        ),
+    )
+    content_category = models.ForeignKey(
+        TrainingContent,
+        verbose_name=_("training content"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="courses",
+        help_text=_("The training content (Decree 171/2025/NĐ-CP) the course belongs to."),
+    )
     cover_image = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("cover image"),
@@ -142,6 +164,10 @@ class CoursePage(VietnamesePage):
             heading=_("Audience and classification"),
         ),
         MultiFieldPanel(
+            [FieldPanel("hours"), FieldPanel("content_category")],
+            heading=_("Hours and training content"),
+        ),
+        MultiFieldPanel(
             [FieldPanel("certificate_template"), FieldPanel("certificate_validity_months")],
             heading=_("Certificate"),
         ),
@@ -154,6 +180,8 @@ class CoursePage(VietnamesePage):
         verbose_name_plural = _("courses")
 
     def save(self, *args, **kwargs):
+        if self.hours is None:  # the editor's field left empty: no hours counted
+            self.hours = 0
         self.search_text = self.build_search_text()
         self.search_title = search_document(self.title)
         super().save(*args, **kwargs)

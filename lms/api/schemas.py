@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal
 from ninja import Field, Schema
 
 from lms.people.models import OrgUnit
+from lms.training.models import Requirement, TrainingPlan
 
 MAX_ID = 2**63 - 1
 
@@ -146,3 +147,109 @@ class ValidationErrorItem(Schema):
 
 class ValidationErrorOut(Schema):
     detail: list[ValidationErrorItem]
+
+
+# Training plans -----------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    PlanStatusValue = str
+else:
+    PlanStatusValue = Literal[tuple(TrainingPlan.Status.values)]
+
+
+class PlanParams(Schema):
+    year: int | None = Field(None, ge=2000, le=2100, description="Only the plans of this year.")
+    status: PlanStatusValue | None = Field(
+        None, description="Only the plans in this status: " + ", ".join(TrainingPlan.Status.values) + "."
+    )
+    page: int = Field(1, ge=1, le=100_000, description="Page number, from 1.")
+    page_size: int = Field(50, ge=1, le=200, description="Plans per page (at most 200).")
+
+
+class PlanOut(Schema):
+    id: int = Field(description="Plan id, for /plans/{id}/progress/.")
+    name: str = Field(description="Name of the plan.")
+    year: int = Field(description="Year of the plan.")
+    status: str = Field(description="Status: " + ", ".join(TrainingPlan.Status.values) + ".")
+    owner_unit: UnitOut = Field(description="The unit that owns the plan.")
+    requirements: int = Field(description="Number of requirements (course and target group) of the plan.")
+    activated_at: datetime.datetime | None = Field(description="When the plan was activated, or null.")
+    closed_at: datetime.datetime | None = Field(description="When the plan was closed, or null.")
+
+
+class PlansOut(Schema):
+    count: int = Field(description="Plans visible to the caller that pass the filters, on every page.")
+    page: int = Field(description="This page's number.")
+    page_size: int = Field(description="Plans per page.")
+    pages: int = Field(description="Number of pages (at least 1).")
+    items: list[PlanOut] = Field(description="The plans of this page, newest year first, then by name.")
+
+
+class PlanProgressParams(Schema):
+    unit: int | None = _optional_id(
+        "Figures of this unit's subtree, with one row per unit one level below it (a unit inside the "
+        "caller's scope; otherwise 404). Left out: the caller's whole scope."
+    )
+    requirement: int | None = _optional_id(
+        "Narrow the summary, units, groups, positions and titles to this requirement of the plan "
+        "(otherwise 404); the rows per requirement always list them all."
+    )
+
+
+class PlanFiguresOut(Schema):
+    targeted: int = Field(description="Obligations in force: officials in the target of the requirement(s).")
+    completed: int = Field(description="Of those, completed in the enrolment's current cycle.")
+    in_progress: int = Field(description="Of those, not completed, with activity in the current cycle.")
+    not_started: int = Field(description="targeted - completed - in_progress.")
+    overdue: int = Field(description="Not completed, with a due date (after extensions) before as_of.")
+    completion_rate: float | None = Field(
+        ge=0, le=1, description="completed / targeted, between 0 and 1; null when nobody is targeted."
+    )
+    hours_completed: int = Field(description="The course's hours (số tiết) times the completed obligations.")
+
+
+class RequirementOut(Schema):
+    id: int = Field(description="Requirement id, for the requirement parameter.")
+    course: int | None = Field(description="Course page id, or null once the page was deleted.")
+    course_title: str = Field(description="Title of the course.")
+    audience: str = Field(description="The target group in words, e.g. “Lãnh đạo cấp xã”.")
+    mandatory: bool = Field(description="Whether the course is mandatory for the target group.")
+    due_rule: str = Field(description="How the due date is set: " + ", ".join(Requirement.DueRule.values) + ".")
+    due_date: datetime.date | None = Field(description="The due date of a fixed rule, or null.")
+    due_days: int | None = Field(description="The number of days of a relative rule, or null.")
+    hours: int = Field(description="The course's hours (số tiết).")
+
+
+class PlanRequirementRow(Schema):
+    requirement: RequirementOut
+    figures: PlanFiguresOut
+
+
+class PlanUnitRow(Schema):
+    unit: UnitOut
+    own: bool = Field(description="True: the officials of the unit itself (not of a unit below it).")
+    figures: PlanFiguresOut
+
+
+class PlanDimensionRow(Schema):
+    id: int = Field(description="Id of the position group, job position or leadership title; 0 for none.")
+    code: str = Field(description="Its short code; empty for none.")
+    name: str = Field(description="Its name.")
+    figures: PlanFiguresOut
+
+
+class PlanProgressOut(Schema):
+    as_of: datetime.date = Field(description="The day the figures are for (overdue depends on it), Asia/Ho_Chi_Minh.")
+    plan: PlanOut = Field(description="The plan.")
+    unit: UnitOut | None = Field(description="The unit asked for with ?unit=, or null for the caller's whole scope.")
+    scope: list[UnitOut] = Field(description="The units whose subtrees the figures cover.")
+    requirement: int | None = Field(description="The requirement asked for with ?requirement=, or null.")
+    summary: PlanFiguresOut = Field(description="The figures of the whole scope (of the requirement, if asked for).")
+    requirements: list[PlanRequirementRow] = Field(description="One row per requirement of the plan.")
+    by_unit: list[PlanUnitRow] = Field(
+        description="One row per unit one level below ?unit= (or below the caller's root unit; one per root when "
+        "there are several) with officials in the plan's target, and one for the unit's own officials."
+    )
+    by_group: list[PlanDimensionRow] = Field(description="One row per position group with officials in the target.")
+    by_position: list[PlanDimensionRow] = Field(description="One row per job position (0: none).")
+    by_title: list[PlanDimensionRow] = Field(description="One row per leadership title (0: none).")

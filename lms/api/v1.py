@@ -11,7 +11,7 @@ from ninja.openapi.docs import Swagger
 from lms.core.dates import today
 from lms.reports import aggregation, selection
 
-from . import schemas
+from . import plans, schemas
 from .auth import BearerToken
 from .filters import ApiFilterForm
 
@@ -28,6 +28,14 @@ token whose user has no HR scope gets 403. Session cookies do not authenticate.
 **Scope.** A token reads exactly what its user may read on the dashboard: the subtrees of the
 user's HR scopes (everything for an administrator). `/units/` lists the root units and, with
 `?parent=`, the units below one of them. A `unit` or `parent` outside the scope is 404.
+
+**Training plans.** `/plans/` lists the plans the caller may read (those of a unit in their scope,
+and the activated plans whose requirements target units in it), with `year` and `status` filters,
+`page` and `page_size`. `/plans/{id}/progress/` gives a plan's figures (targeted, completed, in
+progress, not started, overdue, completion rate, hours completed) per requirement, by unit one level
+below `?unit=`, by position group, job position and leadership title, narrowed to `?requirement=`
+if asked; only the officials of the caller's units count, and a plan that does not concern them is
+404.
 
 **Filters.** `year`, `course`, `group` and `kind` narrow every figure; an invalid value is a 422
 with the parameter named. Each answer says the filters applied and `as_of`, the day the numbers are
@@ -200,3 +208,5 @@ by_course = _breakdown(
     "course with enrolments there",
     lambda row: {"id": row.key, "title": str(row.label)},
 )
+
+api.add_router("/plans/", plans.router)

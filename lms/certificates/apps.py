@@ -20,3 +20,11 @@ class CertificatesConfig(AppConfig):
         from . import archive, models, tasks
 
         jobs.file_stage(archive.STAGE, models.CertificateArchive, tasks.build_certificate_archive)
+
+        # Expiry reminders go through the notification ledger (one e-mail per person per day).
+        from lms.notifications import registry
+
+        from . import notifications
+
+        registry.register_topic(notifications.TOPIC, notifications.describe_certificates)
+        registry.register_source(notifications.SOURCE, notifications.collect_expiry_reminders)

@@ -2,7 +2,8 @@
 
 ``reminder_due(today=None)``
     Current, unrevoked certificates that expire within ``CERTIFICATE_EXPIRY_REMINDER_DAYS`` of
-    ``today`` (and have not expired yet) whose holder was not reminded yet.
+    ``today`` (and have not expired yet) whose holder was not reminded yet: what the ledger's
+    source "certificate_expiry" (``notifications.collect_expiry_reminders``) records each morning.
 ``is_expiring(certificate, today=None)``
     The certificate expires within the reminder window (or has expired).
 ``can_recertify(certificate, today=None)``

@@ -10,9 +10,9 @@
     enqueued by the services when a revision is saved. ``send_pending_certificate_emails``
     (beat, every 15 minutes) catches the ones whose task was lost, for certificates issued in the
     last two days.
-``send_expiry_reminders()``
-    Daily (beat): reminds holders whose certificate expires within
-    ``CERTIFICATE_EXPIRY_REMINDER_DAYS`` (once each) and sends ``signals.certificate_expiring``.
+Expiry reminders are not a task of their own: they are a source of the notification ledger
+(``notifications.collect_expiry_reminders``, registered in ``apps.py``), run each morning by
+``lms.notifications.tasks.run_reminders`` and e-mailed in the holder's daily e-mail.
 ``issue_missing_certificates()``
     Sweeper (Celery beat, every 10 minutes): enqueues ``issue_certificate`` for completed
     enrolments that have no current certificate of their current cycle, completed more than
@@ -71,24 +71,6 @@ def send_pending_certificate_emails():
     for certificate_id in pending:
         send_certificate_issued_email.delay(certificate_id)
     return len(pending)
-
-
-@shared_task(autoretry_for=MAIL_ERRORS, retry_backoff=True, max_retries=8)
-def send_expiry_reminder(certificate_id):
-    from . import notifications
-
-    return notifications.remind_expiry(certificate_id)
-
-
-@shared_task
-def send_expiry_reminders():
-    """Daily: remind the holders of certificates that expire within the reminder window."""
-    from . import expiry
-
-    due = list(expiry.reminder_due().values_list("pk", flat=True)[: settings.CERTIFICATE_SWEEP_BATCH])
-    for certificate_id in due:
-        send_expiry_reminder.delay(certificate_id)
-    return len(due)
 
 
 @shared_task

@@ -11,7 +11,16 @@ from django.db import transaction
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from content.models import Competency, CourseCategory, CourseIndexPage, CoursePage, HomePage, LessonPage
+from content.models import (
+    Competency,
+    CourseCategory,
+    CourseIndexPage,
+    CoursePage,
+    HomePage,
+    LessonPage,
+    TrainingContent,
+)
+from content.models import training as contents
 from content.tree import ensure_wagtail_base
 from lms.core.text import vi_slugify
 from lms.people.models import PositionGroup
@@ -37,6 +46,25 @@ COMPETENCIES = [
     ("IU14", "An toàn, bảo mật thông tin"),
     ("IU15", "Sử dụng phần mềm kế hoạch dự án"),
 ]
+
+# Hours (số tiết) and training content (Nghị định 171/2025/NĐ-CP) of each demo course, by slug:
+# the software of a post counts as job-position knowledge, the skills every official needs as digital.
+TRAINING = {
+    "chu-ky-so-chuyen-dung": (8, contents.DIGITAL_SKILLS),
+    "quan-ly-van-ban-lien-thong": (8, contents.JOB_POSITION),
+    "phan-mem-quan-ly-ho-tich": (12, contents.JOB_POSITION),
+    "co-so-du-lieu-dat-dai": (12, contents.JOB_POSITION),
+    "phan-mem-thu-chi-ngan-sach": (12, contents.JOB_POSITION),
+    "thu-dien-tu-va-hop-truc-tuyen": (6, contents.DIGITAL_SKILLS),
+    "dich-vu-cong-truc-tuyen": (8, contents.DIGITAL_SKILLS),
+    "ky-nang-cntt-co-ban": (16, contents.DIGITAL_SKILLS),
+    "an-toan-thong-tin": (4, contents.DIGITAL_SKILLS),
+}
+# The names the migration content.0005 seeds, for a database where an editor deleted one.
+CONTENT_NAMES = {
+    contents.JOB_POSITION: ("Kiến thức, kỹ năng theo yêu cầu vị trí việc làm", 4),
+    contents.DIGITAL_SKILLS: ("Khoa học, công nghệ, đổi mới sáng tạo, kỹ năng số, công nghệ số", 5),
+}
 
 HOME_INTRO = (
     "Học trực tuyến các hệ thống công nghệ thông tin của chính quyền điện tử: chữ ký số, quản lý văn bản, "
@@ -108,13 +136,33 @@ def _lesson_body(blocks, course_slug, lesson_slug):
     return json.dumps(body)
 
 
+def training_facts(slug):
+    """``(hours, TrainingContent)`` of the demo course ``slug`` (a course not listed: 4 digital hours)."""
+    hours, code = TRAINING.get(slug, (4, contents.DIGITAL_SKILLS))
+    name, order = CONTENT_NAMES[code]
+    content, _ = TrainingContent.objects.get_or_create(code=code, defaults={"name": name, "sort_order": order})
+    return hours, content
+
+
+def _fill_training_facts(course):
+    """Give a course seeded before courses had hours its hours and training content, once: a course
+    that has either, or a draft waiting, is left as trainers made it."""
+    if course.hours or course.content_category_id or course.has_unpublished_changes:
+        return
+    course.hours, course.content_category = training_facts(course.slug)
+    course.save_revision().publish()
+
+
 @transaction.atomic
 def build_course(catalogue, data, colour_index):
-    """Publish one course with its lessons. An existing course is left as trainers made it."""
+    """Publish one course with its lessons. An existing course is left as trainers made it (only
+    given the hours and training content it lacks)."""
     slug = data.get("slug") or vi_slugify(data["title"])
     existing = CoursePage.objects.child_of(catalogue).filter(slug=slug).first()
     if existing:
+        _fill_training_facts(existing)
         return existing, False
+    hours, content = training_facts(slug)
     category, _ = CourseCategory.objects.get_or_create(name=data["category"], defaults={"sort_order": colour_index})
     cover = _image(
         f"Ảnh bìa — {data['title']}",
@@ -128,6 +176,8 @@ def build_course(catalogue, data, colour_index):
         objectives=json.dumps([{"type": "objective", "value": text} for text in data.get("objectives", [])]),
         category=category,
         estimated_minutes=data.get("duration_minutes", 60),
+        hours=hours,
+        content_category=content,
         cover_image=cover,
     )
     course.target_groups = list(PositionGroup.objects.filter(code__in=data.get("target_groups", [])))

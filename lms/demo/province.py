@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from lms.people.models import HRScope, Official, OrgUnit, Placement, PositionGroup
+from lms.people.positions import seed_position_lists
 
 REFORM_DAY = datetime.date(2025, 7, 1)
 LAST_DAY_OF_DISTRICTS = datetime.date(2025, 6, 30)
@@ -131,6 +132,32 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# Job positions and leadership titles (codes of ``lms.people.positions``), given without chance:
+# IT specialists hold the IT position; the other non-leaders of a commune are spread over the
+# commune's positions, those of a department over the two it has; the n-th leader of a commune
+# (its offices included) or of a department holds the n-th title of its list (the last one repeats).
+IT_JOB = "cong-nghe-thong-tin"
+COMMUNE_JOBS = ["tu-phap-ho-tich", "dia-chinh", "ke-toan-ngan-sach-xa", "van-thu-luu-tru", "mot-cua"]
+DEPARTMENT_JOBS = ["van-thu-luu-tru", "mot-cua"]
+LEADER_TITLES = {
+    OrgUnit.Kind.COMMUNE: [
+        "chu-tich-ubnd-xa",
+        "pho-chu-tich-ubnd-xa",
+        "pho-chu-tich-ubnd-xa",
+        "truong-phong",
+        "pho-truong-phong",
+    ],
+    OrgUnit.Kind.DEPARTMENT: ["giam-doc-so", "pho-giam-doc-so", "pho-giam-doc-so", "truong-phong", "pho-truong-phong"],
+}
+# username -> (job position, leadership title, in it since) of the demo logins.
+DEMO_POSITIONS = {
+    "hocvien": ("mot-cua", None, REFORM_DAY),
+    "giangvien": (IT_JOB, None, datetime.date(2021, 3, 1)),
+    "nhansu": (None, None, None),
+    "quantri": (IT_JOB, None, datetime.date(2019, 9, 1)),
+}
+
+
 def _unit(parent, code, name, kind, valid_from=None, valid_to=None):
     unit = OrgUnit.objects.filter(code=code).first()
     if unit:
@@ -169,6 +196,46 @@ def build_position_groups():
     return {g.code: g for g in PositionGroup.objects.all()}
 
 
+def build_job_positions():
+    """The job positions and leadership titles, by code (the people app's seed lists)."""
+    return seed_position_lists()
+
+
+class _Positions:
+    """Hands out job positions, titles and since-days to generated officials (deterministic)."""
+
+    def __init__(self, units):
+        self.jobs, self.titles = build_job_positions()
+        self.kind_of = {unit.path: unit.kind for unit in units}
+        self.leaders = {}  # titles given so far, by department or commune (its path)
+        held = Official.objects.filter(leadership_title__isnull=False).values_list("unit__path", flat=True)
+        for path in held:
+            self.leaders[self._top(path)] = self.leaders.get(self._top(path), 0) + 1
+
+    @staticmethod
+    def _top(path):
+        return path[: 2 * OrgUnit.steplen]  # the department or commune (both just under the province)
+
+    def assign(self, official, number):
+        top = self._top(official.unit.path)
+        kind = OrgUnit.Kind.DEPARTMENT if self.kind_of.get(top) == OrgUnit.Kind.DEPARTMENT else OrgUnit.Kind.COMMUNE
+        if official.position_group.code == "lanh-dao":
+            titles = LEADER_TITLES[kind]
+            seen = self.leaders.get(top, 0)
+            self.leaders[top] = seen + 1
+            official.leadership_title = self.titles.get(titles[min(seen, len(titles) - 1)])
+        elif official.position_group.code == "cntt":
+            official.job_position = self.jobs.get(IT_JOB)
+        else:
+            jobs = DEPARTMENT_JOBS if kind == OrgUnit.Kind.DEPARTMENT else COMMUNE_JOBS
+            official.job_position = self.jobs.get(jobs[number % len(jobs)])
+        # The communes' people took their posts when the communes were formed; the departments'
+        # at some day of the years before.
+        official.position_since = (
+            datetime.date(2018 + number % 7, 1 + number * 7 % 12, 1) if kind == OrgUnit.Kind.DEPARTMENT else REFORM_DAY
+        )
+
+
 def random_name(rng):
     middle = rng.choice(MIDDLE_NAMES)
     return f"{rng.choice(SURNAMES)} {middle} {rng.choice(GIVEN_NAMES)}"
@@ -182,6 +249,7 @@ def build_officials(count, seed=2026):
     units = list(OrgUnit.objects.open().exclude(kind=OrgUnit.Kind.PROVINCE).order_by("path"))
     weights = [share for *_rest, share in POSITION_GROUPS]
     existing = set(Official.objects.filter(employee_code__startswith="MS-").values_list("employee_code", flat=True))
+    positions = _Positions(units)
     User = get_user_model()
     new_users, new_officials = [], []
     for number in range(1, count + 1):
@@ -194,7 +262,9 @@ def build_officials(count, seed=2026):
         user = User(username=code.lower(), first_name=name.rsplit(" ", 1)[-1], last_name=name.rsplit(" ", 1)[0])
         user.set_unusable_password()  # real officials set their own password from an e-mailed link
         new_users.append(user)
-        new_officials.append(Official(full_name=name, employee_code=code, unit=unit, position_group=groups[group_code]))
+        official = Official(full_name=name, employee_code=code, unit=unit, position_group=groups[group_code])
+        positions.assign(official, number)
+        new_officials.append(official)
     if new_users:
         User.objects.bulk_create(new_users, batch_size=1000)
         ids = dict(User.objects.filter(username__in=[u.username for u in new_users]).values_list("username", "pk"))
@@ -230,6 +300,7 @@ def build_hr_scopes():
 def build_demo_accounts(password, roles):
     """The four demo logins; ``roles`` maps a role name to the Django group it belongs to."""
     groups = build_position_groups()
+    jobs, titles = build_job_positions()
     User = get_user_model()
     accounts = []
     for username, name, code, unit_code, group_code, role in DEMO_ACCOUNTS:
@@ -241,6 +312,7 @@ def build_demo_accounts(password, roles):
         user.set_password(password)
         user.save()
         user.groups.set([roles[role]])
+        job, title, since = DEMO_POSITIONS[username]
         official, created = Official.objects.update_or_create(
             user=user,
             defaults={
@@ -248,6 +320,9 @@ def build_demo_accounts(password, roles):
                 "employee_code": code,
                 "unit": OrgUnit.objects.get(code=unit_code),
                 "position_group": groups[group_code],
+                "job_position": jobs.get(job),
+                "leadership_title": titles.get(title),
+                "position_since": since,
                 "is_active": True,
             },
         )

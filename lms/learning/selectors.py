@@ -1,6 +1,7 @@
 """Read functions for pages that show a learner's state. Each costs a fixed number of queries."""
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,9 +11,10 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from lms.core import dates
 from lms.people.models import Official
 
-from . import completion
+from . import completion, hooks
 from .cycles import in_current_cycle
 from .models import Enrollment, LessonProgress, QuizAttempt
 
@@ -100,12 +102,53 @@ def learner_course_state(
     return state
 
 
+@dataclass(frozen=True)
+class YearHours:
+    """The hours (số tiết) of the courses completed in one year, by local time of completion."""
+
+    year: int
+    hours: int
+    courses: int  # completed enrolments, counted with 0 hours when the course was deleted
+
+
+def completed_hours(enrollment: Enrollment) -> int:
+    """The hours a completed enrolment counts for: its course's ``hours``; 0 while it is open or
+    once its course was deleted. Reads ``enrollment.course``: fetch the rows with
+    ``select_related("course")``, or every row costs a query."""
+    if not enrollment.is_complete or enrollment.course_id is None:
+        return 0
+    return cast("CoursePage", enrollment.course).hours
+
+
+def hours_per_year(enrollments: Iterable[Enrollment]) -> list[YearHours]:
+    """The hours completed per year, newest year first: the sum of ``course.hours`` of the completed
+    ``enrollments`` by the year of ``completed_at`` in the site's time zone (Asia/Ho_Chi_Minh), so
+    a course completed at 06:30 on 1 January in Vietnam counts in the new year although it is still
+    31 December in UTC. No query of its own, from rows fetched with ``select_related("course")``."""
+    hours: Counter[int] = Counter()
+    courses: Counter[int] = Counter()
+    for enrollment in enrollments:
+        if enrollment.completed_at is None:
+            continue
+        year = dates.local(enrollment.completed_at).year
+        hours[year] += completed_hours(enrollment)
+        courses[year] += 1
+    return [YearHours(year, hours[year], courses[year]) for year in sorted(courses, reverse=True)]
+
+
 @dataclass
 class EnrollmentRow:
     enrollment: Enrollment
     percent: int
     due_soon: bool
     overdue: bool
+    # Why the course is assigned (``hooks.enrollment_notes``, each with ``overdue``); only when asked.
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def hours(self) -> int:
+        """What the row counts for in the hours per year (0 while open)."""
+        return completed_hours(self.enrollment)
 
 
 @dataclass
@@ -114,10 +157,16 @@ class Dashboard:
     in_progress: list[EnrollmentRow] = field(default_factory=list)
     completed: list[EnrollmentRow] = field(default_factory=list)
     due_soon: list[EnrollmentRow] = field(default_factory=list)
+    hours_per_year: list[YearHours] = field(default_factory=list)  # of every completed enrolment
 
 
-def learner_dashboard(user: "User | AnonymousUser | None", limit: int | None = None) -> Dashboard:
-    """ "My learning": in progress (most recent first), completed, and due within the next days."""
+def learner_dashboard(
+    user: "User | AnonymousUser | None", limit: int | None = None, with_notes: bool = False
+) -> Dashboard:
+    """ "My learning": in progress (most recent first), completed, due within the next days, and the
+    hours completed per year (of every completed enrolment, whatever ``limit``). ``with_notes``:
+    each row also says why the course is assigned (``hooks.enrollment_notes``: one call, for the
+    assigned enrolments only, since only those have obligations)."""
     official = official_for(user)
     dashboard = Dashboard(official=official)
     if official is None:
@@ -128,6 +177,7 @@ def learner_dashboard(user: "User | AnonymousUser | None", limit: int | None = N
         .order_by(F("last_activity_at").desc(nulls_last=True), "-enrolled_at")
     )
     statuses = completion.evaluate(e for e in enrollments if not e.is_complete)
+    dashboard.hours_per_year = hours_per_year(enrollments)
     today = timezone.localdate()
     soon = today + datetime.timedelta(days=settings.LEARNING_DUE_SOON_DAYS)
     for enrollment in enrollments:
@@ -147,10 +197,22 @@ def learner_dashboard(user: "User | AnonymousUser | None", limit: int | None = N
     # Completed rows have a completion time; rows due soon or overdue have a due date.
     dashboard.completed.sort(key=lambda row: cast(datetime.datetime, row.enrollment.completed_at), reverse=True)
     dashboard.due_soon.sort(key=lambda row: cast(datetime.date, row.enrollment.due_date))
+    if with_notes:
+        _add_notes(dashboard.in_progress + dashboard.completed, today)
     if limit:
         dashboard.in_progress = dashboard.in_progress[:limit]
         dashboard.completed = dashboard.completed[:limit]
     return dashboard
+
+
+def _add_notes(rows: list[EnrollmentRow], today: datetime.date) -> None:
+    assigned = [row for row in rows if row.enrollment.source == Enrollment.Source.ASSIGNMENT]
+    notes = hooks.enrollment_notes(row.enrollment.pk for row in assigned)
+    for row in assigned:
+        row.notes = [
+            {**note, "overdue": not row.enrollment.is_complete and note["due_date"] < today}
+            for note in notes.get(row.enrollment.pk, [])
+        ]
 
 
 def course_badges(user: "User | AnonymousUser | None", courses: Iterable["CoursePage"]) -> dict[int, str]:

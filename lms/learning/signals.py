@@ -35,3 +35,11 @@ class EnrollmentState(NamedTuple):
     @classmethod
     def of(cls, enrollment):
         return cls(*(getattr(enrollment, name) for name in cls._fields))
+
+# Sent by ``learning.bulk`` for enrolments written set-based (a training plan assigning thousands),
+# with ``sender=Enrollment`` and ``enrollment_ids=<list of ids>``, inside the writing transaction:
+# ``enrollments_added`` after new rows were inserted; ``enrollments_rewriting`` just before and
+# ``enrollments_rewritten`` just after counted fields (due date, source) of existing rows change.
+enrollments_added = Signal()
+enrollments_rewriting = Signal()
+enrollments_rewritten = Signal()

@@ -28,8 +28,13 @@ def _as_official(request, operation, *args):
 @login_required
 @require_GET
 def my_learning(request):
-    dashboard = selectors.learner_dashboard(request.user)
-    return render(request, "learning/my_learning.html", {"dashboard": dashboard})
+    dashboard = selectors.learner_dashboard(request.user, with_notes=True)
+    # Due soon (only when there is something) and in progress: the same rows, with why each is assigned.
+    sections = [
+        {"key": "due", "title": _("Due soon"), "rows": dashboard.due_soon, "shown": bool(dashboard.due_soon)},
+        {"key": "progress", "title": _("In progress"), "rows": dashboard.in_progress, "shown": True},
+    ]
+    return render(request, "learning/my_learning.html", {"dashboard": dashboard, "sections": sections})
 
 
 @login_required

@@ -106,9 +106,28 @@ class OfficialAdminForm(forms.ModelForm):
         help_text=_("dd/mm/yyyy. Only used when the unit changes; empty means today."),
     )
 
+    position_since = date_field(
+        label=_("in this position since"),
+        required=False,
+        help_text=_(
+            "dd/mm/yyyy. When the job position or title changes and this date is not changed, today is recorded."
+        ),
+    )
+
     class Meta:
         model = Official
-        fields = ["full_name", "employee_code", "unit", "on_date", "position_group", "phone", "is_active"]
+        fields = [
+            "full_name",
+            "employee_code",
+            "unit",
+            "on_date",
+            "position_group",
+            "job_position",
+            "leadership_title",
+            "position_since",
+            "phone",
+            "is_active",
+        ]
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,6 +144,8 @@ class OfficialAdminForm(forms.ModelForm):
         new_unit = self.cleaned_data["unit"]
         old_unit_id = Official.objects.filter(pk=official.pk).values_list("unit_id", flat=True).first()
         official.unit_id = old_unit_id
+        if {"job_position", "leadership_title"} & set(self.changed_data) and "position_since" not in self.changed_data:
+            official.position_since = timezone.localdate()
         official.save()
         if new_unit.pk != old_unit_id:
             on_date = self.cleaned_data["on_date"] or timezone.localdate()

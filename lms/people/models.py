@@ -24,6 +24,38 @@ class PositionGroup(models.Model):
         return self.name
 
 
+class JobPosition(models.Model):
+    """A job position (vị trí việc làm, ND 171/2025/NĐ-CP): what training is planned against."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("job position")
+        verbose_name_plural = _("job positions")
+
+    def __str__(self):
+        return self.name
+
+
+class LeadershipTitle(models.Model):
+    """A leadership title (chức vụ): Chủ tịch UBND xã, Trưởng phòng… An official may hold none."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("leadership title")
+        verbose_name_plural = _("leadership titles")
+
+    def __str__(self):
+        return self.name
+
+
 class OrgUnitQuerySet(MP_NodeQuerySet):
     """Named filters on units. Treebeard's own queryset, so deleting a subtree still works."""
 
@@ -127,6 +159,28 @@ class Official(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="officials", verbose_name=_("unit"))
     position_group = models.ForeignKey(
         PositionGroup, on_delete=models.PROTECT, related_name="officials", verbose_name=_("position group")
+    )
+    job_position = models.ForeignKey(
+        JobPosition,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officials",
+        verbose_name=_("job position"),
+    )
+    leadership_title = models.ForeignKey(
+        LeadershipTitle,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officials",
+        verbose_name=_("leadership title"),
+    )
+    position_since = models.DateField(
+        _("in this position since"),
+        null=True,
+        blank=True,
+        help_text=_("The day the official took the current job position or title."),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)

@@ -73,6 +73,12 @@ def _with_predecessors(paths: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(paths))
 
 
+def with_merged_units(paths: Iterable[str]) -> tuple[str, ...]:
+    """The subtrees of ``paths`` and of every closed unit merged (transitively) into them."""
+    paths = tuple(paths)
+    return _with_predecessors(paths) if paths else ()
+
+
 def scope_for(user: "AnyUser") -> Scope:
     """The user's scope; computed once per request and cached on the user object."""
     if not getattr(user, "is_authenticated", False):

@@ -18,4 +18,4 @@ class OfficialEditView(StructureErrorMixin, generic.EditView):
 
 class OfficialIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("unit", "position_group")
+        return super().get_base_queryset().select_related("unit", "position_group", "job_position", "leadership_title")

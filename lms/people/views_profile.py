@@ -27,7 +27,7 @@ def unit_chains(units):
 @require_GET
 def profile(request):
     official = (
-        Official.objects.select_related("user", "unit", "position_group")
+        Official.objects.select_related("user", "unit", "position_group", "job_position", "leadership_title")
         .prefetch_related(
             Prefetch("placements", queryset=Placement.objects.select_related("unit").order_by("-started_on", "-pk"))
         )

@@ -7,7 +7,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import forms, views_officials, views_units
-from .models import Official, OrgUnit, PositionGroup
+from .models import JobPosition, LeadershipTitle, Official, OrgUnit, PositionGroup
 
 
 class WithoutActionsPolicy(ModelPermissionPolicy):
@@ -39,13 +39,37 @@ class PositionGroupViewSet(ModelViewSet):
     add_to_admin_menu = False
 
 
+class JobPositionViewSet(ModelViewSet):
+    model = JobPosition
+    icon = "group"
+    form_fields = ["code", "name", "sort_order"]
+    list_display = ["name", "code", "sort_order"]
+    add_to_admin_menu = False
+
+
+class LeadershipTitleViewSet(ModelViewSet):
+    model = LeadershipTitle
+    icon = "group"
+    form_fields = ["code", "name", "sort_order"]
+    list_display = ["name", "code", "sort_order"]
+    add_to_admin_menu = False
+
+
 class OfficialViewSet(ModelViewSet):
     model = Official
     icon = "user"
     index_view_class = views_officials.OfficialIndexView
     edit_view_class = views_officials.OfficialEditView
-    list_display = ["full_name", "employee_code", "unit", "position_group", "is_active"]
-    list_filter = ["position_group", "is_active"]
+    list_display = [
+        "full_name",
+        "employee_code",
+        "unit",
+        "position_group",
+        "job_position",
+        "leadership_title",
+        "is_active",
+    ]
+    list_filter = ["position_group", "job_position", "leadership_title", "is_active"]
     search_fields = ["full_name", "employee_code"]
     copy_view_enabled = False
     add_to_admin_menu = False
@@ -97,7 +121,7 @@ class OrgUnitViewSet(ModelViewSet):
 
 
 class PeopleViewSetGroup(ViewSetGroup):
-    items = (OfficialViewSet, OrgUnitViewSet, PositionGroupViewSet)
+    items = (OfficialViewSet, OrgUnitViewSet, PositionGroupViewSet, JobPositionViewSet, LeadershipTitleViewSet)
     menu_icon = "group"
     menu_label = _("People")
     menu_name = "people"

@@ -166,6 +166,45 @@ def _upsert(cursor, table, rows):
     )
 
 
+# Enrolments written set-based are counted ``CHUNK`` per statement on SQLite (its parameter limit)
+# but ``BULK_CHUNK`` on PostgreSQL: a plan's activation adds 25 000 at a time, and each statement
+# reads the tallied officials and the open enrolments with a due date once, however few it counts
+# (bench/training.py).
+BULK_CHUNK = 50_000
+
+
+def _bulk_chunks(ids):
+    size = BULK_CHUNK if connection.vendor == "postgresql" else CHUNK
+    ids = sorted(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def enrollments_added(enrollment_ids):
+    """Count enrolments inserted set-based (``learning.bulk``), ``_bulk_chunks`` per statement.
+    Officials not tallied yet are reconciled (which counts all their records, these included);
+    units not mapped yet are mapped (likewise)."""
+    for chunk in _bulk_chunks(enrollment_ids):
+        rows = list(Enrollment.objects.filter(pk__in=chunk).values_list("pk", "official_id", "unit_id"))
+        officials = {official_id for _, official_id, _ in rows}
+        tallied = set(TalliedOfficial.objects.filter(pk__in=officials).values_list("pk", flat=True))
+        fresh = officials - tallied
+        if fresh:
+            reconcile_officials(fresh)
+        units = {unit_id for _, _, unit_id in rows if unit_id is not None}
+        remapped = refresh_structure() if units and len(set(rollup.stored(units))) < len(units) else set()
+        rest = [pk for pk, official_id, unit_id in rows if official_id not in fresh and unit_id not in remapped]
+        if rest:
+            rollup.lock({unit_id for _, _, unit_id in rows if unit_id is not None}, share=True)
+            tally_sql.add(1, f"e.id IN ({_placeholders(rest)})", rest, tally_sql.RECORD_TABLES)
+
+
+def enrollments_rewritten(enrollment_ids, sign):
+    """Take out (sign -1, before the rows change) or put back (+1, after) these enrolments."""
+    for chunk in _bulk_chunks(enrollment_ids):
+        tally_sql.add(sign, f"e.id IN ({_placeholders(chunk)})", chunk, tally_sql.RECORD_TABLES)
+
+
 # Officials -----------------------------------------------------------------------------------
 
 

@@ -24,6 +24,19 @@ def on_enrollment_deleted(sender, instance, **kwargs):
         maintenance.enrollment_changed(EnrollmentState.of(instance), None)
 
 
+def on_enrollments_added(sender, enrollment_ids, **kwargs):
+    with transaction.atomic():
+        maintenance.enrollments_added(enrollment_ids)
+
+
+def on_enrollments_rewriting(sender, enrollment_ids, **kwargs):
+    maintenance.enrollments_rewritten(enrollment_ids, -1)
+
+
+def on_enrollments_rewritten(sender, enrollment_ids, **kwargs):
+    maintenance.enrollments_rewritten(enrollment_ids, 1)
+
+
 def on_official_saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
     if raw or (update_fields is not None and not COUNTED_OFFICIAL_FIELDS & set(update_fields)):
         return
@@ -66,11 +79,19 @@ def on_course_deleted(sender, instance, **kwargs):
 def connect():
     from content.models import CoursePage
     from lms.learning.models import Enrollment
-    from lms.learning.signals import enrollment_changed
+    from lms.learning.signals import (
+        enrollment_changed,
+        enrollments_added,
+        enrollments_rewriting,
+        enrollments_rewritten,
+    )
     from lms.people.models import Official, OrgUnit
     from lms.people.signals import officials_changed, units_changed
 
     enrollment_changed.connect(on_enrollment_changed, dispatch_uid="reports.enrollment_changed")
+    enrollments_added.connect(on_enrollments_added, dispatch_uid="reports.enrollments_added")
+    enrollments_rewriting.connect(on_enrollments_rewriting, dispatch_uid="reports.enrollments_rewriting")
+    enrollments_rewritten.connect(on_enrollments_rewritten, dispatch_uid="reports.enrollments_rewritten")
     post_delete.connect(on_enrollment_deleted, sender=Enrollment, dispatch_uid="reports.enrollment_deleted")
     post_save.connect(on_official_saved, sender=Official, dispatch_uid="reports.official_saved")
     post_delete.connect(on_official_deleted, sender=Official, dispatch_uid="reports.official_deleted")

@@ -3,7 +3,11 @@ best score of the course's final test in the current cycle, and every certificat
 on the HR page and as an A4 PDF.
 
 ``transcript(official, day=None) -> Transcript``
-    Three queries, whatever the number of enrolments and certificates. Statuses are those of
+    Three queries, whatever the number of enrolments and certificates. The hours (số tiết) of each
+    completed course and per year come from the enrolments' rows (their course joined), through
+    ``lms.learning.selectors.hours_per_year``. Each assigned course says why, from its current
+    obligations (plan, reason, due date: ``lms.training.selectors.enrollment_notes``), in one
+    more query when any enrolment was assigned. Statuses are those of
     ``records.statuses`` (as the dashboard counts them), an overdue enrolment shown as overdue
     rather than in progress or not started; certificate statuses are
     ``certificates.verification.certificate_status``.
@@ -13,7 +17,7 @@ on the HR page and as an A4 PDF.
     ``lms.core.pdf.RenderError`` if xhtml2pdf fails.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Case, F, Max, Q, Value, When
 from django.template.loader import render_to_string
@@ -25,6 +29,8 @@ from lms.certificates.verification import certificate_status
 from lms.core.dates import today
 from lms.core.pdf import html_to_pdf
 from lms.learning.models import Enrollment, QuizAttempt
+from lms.learning.selectors import completed_hours, hours_per_year
+from lms.training.selectors import enrollment_notes
 
 from . import records
 
@@ -43,10 +49,16 @@ class Line:
     enrollment: Enrollment
     status: str
     best_score: object  # Decimal percentage, or None without a graded final test this cycle
+    notes: list = field(default_factory=list)  # why it is assigned: [{plan, reason, due_date, …}]
 
     @property
     def status_label(self):
         return STATUS_LABELS[self.status]
+
+    @property
+    def hours(self):
+        """The hours the completed course counts for (0 if it was deleted); None while open."""
+        return completed_hours(self.enrollment) if self.enrollment.is_complete else None
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Transcript:
     day: object
     lines: list
     certificates: list  # [(Certificate, verification.Status)], newest first
+    hours_per_year: list  # [lms.learning.selectors.YearHours], newest year first
 
 
 def _status(day):
@@ -84,18 +97,24 @@ def best_final_scores(official):
 
 def transcript(official, day=None):
     day = day or today()
-    enrollments = Enrollment.objects.filter(official=official).annotate(status=_status(day))
+    enrollments = Enrollment.objects.filter(official=official).select_related("course").annotate(status=_status(day))
     scores = best_final_scores(official)
     lines = [
         Line(enrollment, enrollment.status, scores.get(enrollment.pk))
         for enrollment in enrollments.order_by("enrolled_at", "pk")
     ]
+    notes = enrollment_notes(
+        line.enrollment.pk for line in lines if line.enrollment.source == Enrollment.Source.ASSIGNMENT
+    )
+    for line in lines:
+        line.notes = notes.get(line.enrollment.pk, [])
     certificates = Certificate.objects.filter(official=official).order_by("-issued_on", "-year", "-number", "-revision")
     return Transcript(
         official=official,
         day=day,
         lines=lines,
         certificates=[(certificate, certificate_status(certificate, day)) for certificate in certificates],
+        hours_per_year=hours_per_year(line.enrollment for line in lines),
     )
 
 

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "lms.core",
     "lms.people",
     "lms.learning",
+    "lms.notifications",
+    "lms.training",
     "lms.certificates",
     "lms.reports",
     "lms.api",
@@ -99,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lms.people.context_processors.hr",
+                "lms.notifications.context_processors.bell",
             ],
         },
     },
@@ -235,9 +238,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.certificates.tasks.send_pending_certificate_emails",
         "schedule": crontab(minute="*/15"),
     },
-    # In the morning, when officials read their mail.
-    "send-certificate-expiry-reminders": {
-        "task": "lms.certificates.tasks.send_expiry_reminders",
+    # In the morning, when officials read their mail: every reminder source records what is due
+    # (certificate expiry, obligations…), then each person gets one e-mail (lms.notifications).
+    "send-reminders": {
+        "task": "lms.notifications.tasks.run_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
     # Past due dates folded into one row per key, so the overdue tallies stop growing with the calendar.
@@ -304,6 +308,13 @@ CERTIFICATE_SWEEP_GRACE = timedelta(seconds=int(env("CERTIFICATE_SWEEP_GRACE_SEC
 CERTIFICATE_SWEEP_BATCH = 500
 # Holders are reminded this many days before their certificate expires (and may renew it from then).
 CERTIFICATE_EXPIRY_REMINDER_DAYS = int(env("CERTIFICATE_EXPIRY_REMINDER_DAYS", 30))
+
+# Training plans (lms.training): a relative due date is never earlier than this many days after the
+# assignment; officials overdue by more than ESCALATE_AFTER days are in their unit's weekly digest.
+TRAINING_MIN_NOTICE_DAYS = int(env("TRAINING_MIN_NOTICE_DAYS", 7))
+TRAINING_ESCALATE_AFTER_DAYS = int(env("TRAINING_ESCALATE_AFTER_DAYS", 3))
+# Officials per step of a plan's activation (each step commits and moves the progress bar).
+TRAINING_ACTIVATION_CHUNK = int(env("TRAINING_ACTIVATION_CHUNK", 25000))
 # Logging: every line with its time, level and logger, to the console (the process manager keeps it).
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
-"""Certificates that expire: reminders before the date, renewal by retaking the course, and the
-e-mail that brings the holder a new certificate."""
+"""Certificates that expire: reminders before the date (a source of the notification ledger, sent
+in the holder's daily e-mail), renewal by retaking the course, and the e-mail that brings the
+holder a new certificate."""
 
 import datetime
 import smtplib
@@ -14,8 +15,11 @@ from lms.certificates.models import Certificate
 from lms.certificates.signals import certificate_expiring
 from lms.learning import services as learning
 from lms.learning.models import Enrollment
+from lms.notifications import services as ledger
+from lms.notifications.models import EmailStatus, Notification, Trigger
 from tests.certificates.conftest import HOLDER, completed_enrollment
 from tests.factories import OfficialFactory, lessons_of, make_course
+from tests.notifications.conftest import pending_locale, pending_translations  # noqa: F401 (the e-mail's Vietnamese)
 from tests.support.queries import count_queries
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +68,15 @@ def test_reminders_are_due_inside_the_window_only(catalogue):
     assert list(expiry.reminder_due(TODAY)) == [due_today, due_soon]
 
 
-def test_the_holder_is_reminded_once_and_the_hook_is_announced(expiring):
+def collect(day=TODAY):
+    return notifications.collect_expiry_reminders(day)
+
+
+def reminder_of(certificate):
+    return Notification.objects.get(topic="certificate", object_id=certificate.pk)
+
+
+def test_the_reminder_is_recorded_in_the_ledger_once_and_the_hook_is_announced(expiring):
     heard = []
 
     def listener(sender, certificate, days_left, **kwargs):
@@ -72,47 +84,71 @@ def test_the_holder_is_reminded_once_and_the_hook_is_announced(expiring):
 
     certificate_expiring.connect(listener)
     try:
-        assert notifications.remind_expiry(expiring.pk, today=TODAY) is True
-        assert notifications.remind_expiry(expiring.pk, today=TODAY) is False  # a duplicate task
+        assert collect() == 1
+        assert collect() == 0  # a second run
+        assert collect(TODAY + datetime.timedelta(days=1)) == 0  # and the next day's
     finally:
         certificate_expiring.disconnect(listener)
 
     assert heard == [(expiring.pk, 20)]
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["nhung@dongtam.example"]
-    assert expiring.course_title in message.subject
-    assert "Nguyễn Thị Hồng Nhung" in message.body
-    assert "20 ngày" in message.body
-    assert reverse("my_certificates:list") in message.body
+    reminder = reminder_of(expiring)
+    assert reminder.recipient_id == expiring.official.user_id
+    assert reminder.trigger == Trigger.CERTIFICATE_EXPIRY and reminder.cycle == expiring.cycle
+    assert reminder.day == expiring.expires_on - datetime.timedelta(days=30)  # the nominal day
     expiring.refresh_from_db()
     assert expiring.expiry_reminded_at is not None
+    assert mail.outbox == []  # the ledger's daily e-mail sends it
 
 
-def test_the_daily_task_reminds_everyone_due(settings, course, catalogue, monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda *args: TODAY)
+def test_the_holder_is_emailed_once_across_two_runs_and_two_days(expiring):
+    assert ledger.run_day(TODAY)["sent"] == 1
+    assert ledger.run_day(TODAY)["sent"] == 0
+    tomorrow = ledger.run_day(TODAY + datetime.timedelta(days=1))
+    assert tomorrow["recorded"]["certificate_expiry"] == 0 and tomorrow["sent"] == 0
+
+    (message,) = mail.outbox
+    assert message.to == ["nhung@dongtam.example"]
+    assert "Kính gửi anh/chị Nguyễn Thị Hồng Nhung," in message.body
+    assert f"«{expiring.course_title}»" in message.body and "còn 20 ngày" in message.body
+    assert "http://testserver" + reverse("my_certificates:list") in message.body
+    assert reminder_of(expiring).email_status == EmailStatus.SENT
+
+
+def test_the_daily_run_reminds_everyone_due(settings, course, catalogue):
     first = with_email(issued(course, TODAY + datetime.timedelta(days=3)), "a@example.vn")
     second = with_email(issued(make_course(catalogue, "Khóa hai", lessons=1), TODAY), "b@example.vn")
-    assert tasks.send_expiry_reminders.delay().get() == 2
+    result = ledger.run_day(TODAY)
+    assert result["recorded"]["certificate_expiry"] == 2 and result["sent"] == 2
     assert sorted(message.to[0] for message in mail.outbox) == ["a@example.vn", "b@example.vn"]
-    assert tasks.send_expiry_reminders.delay().get() == 0
+    assert ledger.run_day(TODAY)["sent"] == 0
     assert Certificate.objects.filter(pk__in=[first.pk, second.pk], expiry_reminded_at__isnull=True).count() == 0
-    assert settings.CELERY_BEAT_SCHEDULE["send-certificate-expiry-reminders"]["task"] == (
-        "lms.certificates.tasks.send_expiry_reminders"
-    )
+    assert settings.CELERY_BEAT_SCHEDULE["send-reminders"]["task"] == "lms.notifications.tasks.run_reminders"
 
 
-def test_a_failed_send_leaves_the_reminder_due_for_the_retry(expiring, monkeypatch):
+def test_collecting_makes_the_same_queries_for_one_or_many(course, catalogue):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count, offset):
+        for number in range(count):
+            issued(make_course(catalogue, f"Khóa {offset + number}", lessons=1), TODAY + datetime.timedelta(days=2))
+        with CaptureQueriesContext(connection) as queries:
+            assert collect() == count
+        return len(queries)
+
+    assert queries_for(1, 0) == queries_for(4, 10)
+
+
+def test_a_failed_send_leaves_the_reminder_pending_for_the_retry(expiring, monkeypatch):
     def refuse(self, *args, **kwargs):
         raise smtplib.SMTPServerDisconnected("the mail server went away")
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
     with pytest.raises(smtplib.SMTPException):
-        notifications.remind_expiry(expiring.pk, today=TODAY)
-    expiring.refresh_from_db()
-    assert expiring.expiry_reminded_at is None
+        ledger.run_day(TODAY)
+    assert reminder_of(expiring).email_status == EmailStatus.PENDING
     monkeypatch.undo()
-    assert notifications.remind_expiry(expiring.pk, today=TODAY) is True
+    assert ledger.run_day(TODAY)["sent"] == 1
     assert len(mail.outbox) == 1
 
 
@@ -121,12 +157,21 @@ def test_a_holder_without_an_address_is_marked_and_the_hook_still_runs(course):
     heard = []
     certificate_expiring.connect(receiver := lambda sender, certificate, **kw: heard.append(certificate.pk))
     try:
-        assert notifications.remind_expiry(certificate.pk, today=TODAY) is False
+        assert ledger.run_day(TODAY)["sent"] == 0
     finally:
         certificate_expiring.disconnect(receiver)
     assert heard == [certificate.pk] and mail.outbox == []
     certificate.refresh_from_db()
     assert certificate.expiry_reminded_at is not None
+    assert reminder_of(certificate).email_status == EmailStatus.NO_ADDRESS
+
+
+def test_a_certificate_revoked_before_the_email_is_not_mentioned(expiring):
+    collect()
+    services.revoke(expiring, OfficialFactory().user, "Cấp nhầm")
+    assert ledger.deliver(TODAY) == 0
+    assert mail.outbox == []
+    assert reminder_of(expiring).email_status == EmailStatus.OBSOLETE
 
 
 # Renewal by the holder ---------------------------------------------------------------------

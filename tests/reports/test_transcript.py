@@ -176,10 +176,10 @@ def test_the_page_lists_every_enrolment_with_its_status_and_best_final_score(cli
     facts = [div.get_text(" ", strip=True) for div in page.select("dl.facts div")]
     assert facts[:3] == ["Employee code A-0001", "Unit Xã An", "Position group Công chức"]
     assert rows(response, "transcript-courses") == [
-        ["Chữ ký số", "Completed", "15/03/2025", "—", "10/03/2025", "1", "85.5%"],
-        ["Hộ tịch", "Overdue", "15/03/2025", "01/03/2025", "—", "1", "—"],
-        ["Dịch vụ công trực tuyến", "In progress", "15/03/2025", "—", "—", "2", "—"],
-        ["Quản lý văn bản điều hành", "Not started", "15/03/2025", "—", "—", "1", "—"],
+        ["Chữ ký số", "Completed", "15/03/2025", "—", "10/03/2025", "0", "1", "85.5%"],
+        ["Hộ tịch", "Overdue", "15/03/2025", "01/03/2025", "—", "—", "1", "—"],
+        ["Dịch vụ công trực tuyến", "In progress", "15/03/2025", "—", "—", "—", "2", "—"],
+        ["Quản lý văn bản điều hành", "Not started", "15/03/2025", "—", "—", "—", "1", "—"],
     ]
     assert "Trần Văn Bình" not in response.content.decode()
 

@@ -26,6 +26,15 @@ COLUMNS = (
     Column("position_group", "Nhóm vị trí", _("position group"), True, ("nhom vi tri viec lam", "position group")),
     Column("date_of_birth", "Ngày sinh", _("date of birth"), False, ("date of birth",)),
     Column("start_date", "Ngày bắt đầu công tác", _("start date"), False, ("ngay bat dau", "start date")),
+    Column("job_position", "Vị trí việc làm", _("job position"), False, ("job position",)),
+    Column("leadership_title", "Chức vụ", _("leadership title"), False, ("leadership title", "title")),
+    Column(
+        "position_since",
+        "Ngày nhận vị trí",
+        _("in this position since"),
+        False,
+        ("ngay nhan chuc vu", "position since"),
+    ),
 )
 BY_KEY = {column.key: column for column in COLUMNS}
 

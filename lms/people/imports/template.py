@@ -2,6 +2,7 @@
 
 from lms.core import spreadsheets
 
+from ..models import JobPosition, LeadershipTitle
 from .columns import COLUMNS
 
 EXAMPLE = [
@@ -13,6 +14,14 @@ EXAMPLE = [
     "cong-chuc",
     "15/04/1990",
     "01/07/2025",
+    "tu-phap-ho-tich",
+    "",
+    "01/07/2025",
+]
+POSITION_NOTES = [
+    ["Vị trí việc làm, Chức vụ: ghi mã hoặc tên như trong danh sách dưới đây. Ô để trống: không có vị trí, chức vụ."],
+    ["Tệp không có cột Vị trí việc làm hoặc Chức vụ: giữ nguyên thông tin đã có của cán bộ."],
+    ["Ngày nhận vị trí để trống khi vị trí việc làm hoặc chức vụ thay đổi: lấy ngày nhập tệp."],
 ]
 
 
@@ -21,12 +30,20 @@ def csv_bytes():
     return spreadsheets.csv_bytes(spreadsheets.Table("", [column.header for column in COLUMNS], []))
 
 
-def xlsx_bytes(units, groups):
-    """The template sheet, plus a guide sheet listing the unit codes and position groups to use."""
-    guide = [[column.header, "Có" if column.required else "Không", example] for column, example in zip(COLUMNS, EXAMPLE, strict=True)]
-    guide += [[], ["Ngày ghi theo dạng dd/mm/yyyy. Mỗi mã cán bộ chỉ xuất hiện một lần."], []]
+def xlsx_bytes(units, groups, job_positions=None, titles=None):
+    """The template sheet, plus a guide sheet listing the unit codes, position groups, job positions
+    and leadership titles to use (the whole lists of the last two unless given)."""
+    job_positions = JobPosition.objects.all() if job_positions is None else job_positions
+    titles = LeadershipTitle.objects.all() if titles is None else titles
+    guide = [
+        [column.header, "Có" if column.required else "Không", example]
+        for column, example in zip(COLUMNS, EXAMPLE, strict=True)
+    ]
+    guide += [[], ["Ngày ghi theo dạng dd/mm/yyyy. Mỗi mã cán bộ chỉ xuất hiện một lần."], *POSITION_NOTES, []]
     guide += [["Mã đơn vị", "Tên đơn vị"], *([unit.code, unit.name] for unit in units), []]
-    guide += [["Nhóm vị trí (mã)", "Tên nhóm"], *([group.code, group.name] for group in groups)]
+    guide += [["Nhóm vị trí (mã)", "Tên nhóm"], *([group.code, group.name] for group in groups), []]
+    guide += [["Vị trí việc làm (mã)", "Tên vị trí việc làm"], *([p.code, p.name] for p in job_positions), []]
+    guide += [["Chức vụ (mã)", "Tên chức vụ"], *([title.code, title.name] for title in titles)]
     widths = {chr(ord("A") + index): max(16, len(column.header) + 4) for index, column in enumerate(COLUMNS)}
     return spreadsheets.xlsx_bytes(
         spreadsheets.Table("Danh sách", [column.header for column in COLUMNS], [], widths=widths),

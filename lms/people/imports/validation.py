@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lms.core.text import fold
 
-from ..models import Official, OrgUnit, PositionGroup
+from ..models import JobPosition, LeadershipTitle, Official, OrgUnit, PositionGroup
 from .columns import BY_KEY
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
@@ -21,7 +22,35 @@ PHONE_RE = re.compile(r"^\+?[0-9 .]{8,20}$")
 FORMULA_RE = re.compile(r"^(?:[=@\t\r]|[+-](?![0-9 .]*$))")
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d/%m/%y")
 # Fields of Official (and its user) that an import may change.
-TRACKED = ("full_name", "email", "phone", "unit_id", "position_group_id", "date_of_birth", "start_date", "is_active")
+TRACKED = (
+    "full_name",
+    "email",
+    "phone",
+    "unit_id",
+    "position_group_id",
+    "job_position_id",
+    "leadership_title_id",
+    "position_since",
+    "date_of_birth",
+    "start_date",
+    "is_active",
+)
+# Optional cells that, left empty, keep what we already know rather than erasing it. (An empty
+# job position or title cell does clear: "no title" is a fact an import must be able to state.)
+KEPT_WHEN_EMPTY = {"email", "phone", "date_of_birth", "start_date", "position_since"}
+# The column that sets each tracked field, for the dry run's list of changes.
+FIELD_COLUMNS = {
+    "full_name": "full_name",
+    "email": "email",
+    "phone": "phone",
+    "unit_id": "unit_code",
+    "position_group_id": "position_group",
+    "job_position_id": "job_position",
+    "leadership_title_id": "leadership_title",
+    "position_since": "position_since",
+    "date_of_birth": "date_of_birth",
+    "start_date": "start_date",
+}
 
 
 @dataclass
@@ -32,6 +61,7 @@ class RowResult:
     errors: list = field(default_factory=list)
     changes: dict = field(default_factory=dict)  # field → new value, for create and update
     official_id: int | None = None
+    shown: dict = field(default_factory=dict)  # field → how to show a new value that is a row's id
 
     def as_report(self):
         return {
@@ -40,7 +70,24 @@ class RowResult:
             "status": self.status,
             "errors": self.errors,
             "changes": {k: str(v) for k, v in self.changes.items()},
+            "details": [[_field_label(k), self._shown(k, v)] for k, v in self.changes.items() if k != "full_name"],
         }
+
+    def _shown(self, key, value):
+        if key in self.shown:
+            return self.shown[key]
+        if value in ("", None):
+            return "—"
+        if isinstance(value, bool):
+            return pgettext("import change", "yes") if value else pgettext("import change", "no")
+        if isinstance(value, datetime.date):
+            return value.strftime("%d/%m/%Y")
+        return str(value)
+
+
+def _field_label(key):
+    column = FIELD_COLUMNS.get(key)
+    return str(BY_KEY[column].label) if column else pgettext("import change", "active")
 
 
 class Context:
@@ -53,6 +100,10 @@ class Context:
         self.units = {u.code: u for u in OrgUnit.objects.only("pk", "code", "path", "valid_to", "name")}
         groups = list(PositionGroup.objects.all())
         self.groups = {g.code: g for g in groups} | {fold(g.name): g for g in groups}
+        positions = list(JobPosition.objects.all())
+        self.job_positions = {p.code: p for p in positions} | {_name_key(p.name): p for p in positions}
+        titles = list(LeadershipTitle.objects.all())
+        self.titles = {t.code: t for t in titles} | {_name_key(t.name): t for t in titles}
         self.existing = {}
         codes = list(codes)
         for start in range(0, len(codes), 5000):
@@ -166,6 +217,19 @@ def validate_row(line, record, context, seen):
     start = _date(
         record.get("start_date"), _("Start date"), errors, datetime.date(1950, 1, 1), today.replace(year=today.year + 1)
     )
+    job_position = _listed(
+        record.get("job_position"), context.job_positions, errors, _("job position “%(value)s” does not exist.")
+    )
+    title = _listed(
+        record.get("leadership_title"), context.titles, errors, _("leadership title “%(value)s” does not exist.")
+    )
+    since = _date(
+        record.get("position_since"),
+        _("In this position since"),
+        errors,
+        datetime.date(1950, 1, 1),
+        today + datetime.timedelta(days=366),
+    )
 
     existing = context.existing.get(code)
     if existing is None and code.lower() in context.taken_usernames:
@@ -185,13 +249,42 @@ def validate_row(line, record, context, seen):
         "start_date": start,
         "is_active": True,
     }
+    shown = {"unit_id": unit.code, "position_group_id": group.name}
+    # A column the file does not have leaves the official's position and title as they are.
+    if "job_position" in record:
+        wanted["job_position_id"] = job_position.pk if job_position else None
+        shown["job_position_id"] = job_position.name if job_position else "—"
+    if "leadership_title" in record:
+        wanted["leadership_title_id"] = title.pk if title else None
+        shown["leadership_title_id"] = title.name if title else "—"
+    if "position_since" in record:
+        wanted["position_since"] = since
     if existing is None:
-        return RowResult(line, code, CREATE, changes=wanted)
-    # Empty optional cells keep what we already know rather than erasing it.
+        return RowResult(line, code, CREATE, changes=wanted, shown=shown)
     changes = {
         key: value
         for key, value in wanted.items()
-        if existing[key] != value
-        and not (value in ("", None) and key in {"email", "phone", "date_of_birth", "start_date"})
+        if existing[key] != value and not (value in ("", None) and key in KEPT_WHEN_EMPTY)
     }
-    return RowResult(line, code, UPDATE if changes else UNCHANGED, changes=changes, official_id=existing["pk"])
+    if since is None and {"job_position_id", "leadership_title_id"} & changes.keys():
+        changes["position_since"] = today  # a new position or title without its day: taken today
+    return RowResult(
+        line, code, UPDATE if changes else UNCHANGED, changes=changes, official_id=existing["pk"], shown=shown
+    )
+
+
+def _name_key(name):
+    """A name folded as position groups' are, an en or em dash read as the hyphen people type:
+    "Văn thư – lưu trữ" and "van thu - luu tru" are the same job position."""
+    return fold(name.replace("–", "-").replace("—", "-"))
+
+
+def _listed(cell, choices, errors, unknown):
+    """The job position or title a cell names (by code, or by name without case, diacritics or
+    kind of dash, as position groups are matched); None for an empty cell or a missing column. An unknown value is
+    an error (``unknown``, a message with ``%(value)s``)."""
+    value = str(cell or "").strip()
+    chosen = choices.get(value) or choices.get(_name_key(value))
+    if value and chosen is None:
+        errors.append(unknown % {"value": value[:60]})
+    return chosen

@@ -3,7 +3,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.demo import courses, learners, province, quizzes, training
+from lms.demo import courses, learners, plans, province, quizzes, training
 from lms.people.roles import ensure_roles
 
 DEFAULT_PASSWORD = "Demo@2026"
@@ -35,6 +35,7 @@ class Command(BaseCommand):
         call_command("make_demo_signing_key", stdout=self.stdout)  # before the history: completions issue certificates
         learners.build_history()
         training.build_training()
+        plan = plans.build_plan()
         call_command("rebuild_report_tallies", stdout=self.stdout)  # officials were bulk-created
 
         self.stdout.write(
@@ -43,6 +44,8 @@ class Command(BaseCommand):
                 f"{created_courses} new courses, {created_quizzes} new final tests."
             )
         )
+        if plan is not None:
+            self.stdout.write(f"Training plan: {plan.name} ({plan.obligations.count()} officials assigned).")
         self.stdout.write(f"Logins (password: {password}):")
         for username, role in accounts:
             self.stdout.write(f"  {username:<10} {role}")
