@@ -137,6 +137,7 @@ def test_public_pages_send_the_strict_policy_and_carry_nothing_inline(client, wo
         (attempt, 200),  # the autosaving attempt page: its script is static/js/quiz.js
         (reverse("my_certificates:list"), 200),
         (reverse("profile"), 200),
+        (reverse("notifications:list"), 200),
         (reverse("people:official_list"), 403),
     ]:
         response = client.get(url)
@@ -156,6 +157,9 @@ def test_hr_pages_send_the_strict_policy_and_carry_nothing_inline(client, world)
         reverse("people:import_start"),
         reverse("hr_certificates:search"),
         reverse("api_tokens:list"),
+        reverse("training:plan_list"),
+        reverse("training:plan_create"),
+        reverse("notifications:list"),
     ]:
         response = client.get(url)
         assert response.status_code == 200, url

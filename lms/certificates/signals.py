@@ -2,7 +2,7 @@
 
 ``certificate_expiring(sender=Certificate, certificate, days_left)``
     Sent once per certificate, when its holder is reminded that it expires soon (the daily
-    ``send_expiry_reminders`` task). A training plan hooks here to schedule the retake.
+    reminder source ``certificate_expiry``, run by ``send_reminders``). A training plan may hook here.
 """
 
 from django.dispatch import Signal

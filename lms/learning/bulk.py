@@ -55,7 +55,19 @@ def rewrite(enrollment_ids: Sequence[int], sql: str, params: Sequence[Any]) -> N
     size = PG_CHUNK if connection.vendor == "postgresql" else CHUNK
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
+        _lock(chunk)  # nobody changes them between the two signals: what is taken out is put back
         signals.enrollments_rewriting.send(sender=Enrollment, enrollment_ids=chunk)
         with connection.cursor() as cursor:
             cursor.execute(sql.format(ids=", ".join(["%s"] * len(chunk))), [*params, *chunk])
         signals.enrollments_rewritten.send(sender=Enrollment, enrollment_ids=chunk)
+
+
+def _lock(ids: Sequence[int]) -> None:
+    """The rows, in id order, as a learner's service locks one (PostgreSQL; SQLite has one writer)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {TABLE} WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id FOR NO KEY UPDATE",
+            list(ids),
+        )

@@ -94,7 +94,7 @@ def record_select(select_sql: str, params: Sequence[Any]) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [_now(), EmailStatus.PENDING.value, *params])
-        return max(cursor.rowcount, 0)
+        return max(int(cursor.rowcount), 0)
 
 
 def deliver(day: datetime.date) -> int:

@@ -185,7 +185,13 @@ def enrollments_added(enrollment_ids):
     Officials not tallied yet are reconciled (which counts all their records, these included);
     units not mapped yet are mapped (likewise)."""
     for chunk in _bulk_chunks(enrollment_ids):
-        rows = list(Enrollment.objects.filter(pk__in=chunk).values_list("pk", "official_id", "unit_id"))
+        # The id range as well as the list: new rows have neighbouring ids, so that PostgreSQL reads
+        # them by the primary key instead of scanning every enrolment for the list.
+        rows = list(
+            Enrollment.objects.filter(pk__gte=chunk[0], pk__lte=chunk[-1], pk__in=chunk).values_list(
+                "pk", "official_id", "unit_id"
+            )
+        )
         officials = {official_id for _, official_id, _ in rows}
         tallied = set(TalliedOfficial.objects.filter(pk__in=officials).values_list("pk", flat=True))
         fresh = officials - tallied
@@ -196,7 +202,8 @@ def enrollments_added(enrollment_ids):
         rest = [pk for pk, official_id, unit_id in rows if official_id not in fresh and unit_id not in remapped]
         if rest:
             rollup.lock({unit_id for _, _, unit_id in rows if unit_id is not None}, share=True)
-            tally_sql.add(1, f"e.id IN ({_placeholders(rest)})", rest, tally_sql.RECORD_TABLES)
+            where = f"e.id >= %s AND e.id <= %s AND e.id IN ({_placeholders(rest)})"
+            tally_sql.add(1, where, [min(rest), max(rest), *rest], tally_sql.RECORD_TABLES)
 
 
 def enrollments_rewritten(enrollment_ids, sign):

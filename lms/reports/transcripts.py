@@ -103,9 +103,7 @@ def transcript(official, day=None):
         Line(enrollment, enrollment.status, scores.get(enrollment.pk))
         for enrollment in enrollments.order_by("enrolled_at", "pk")
     ]
-    notes = enrollment_notes(
-        line.enrollment.pk for line in lines if line.enrollment.source == Enrollment.Source.ASSIGNMENT
-    )
+    notes = enrollment_notes(line.enrollment.pk for line in lines)  # one query, whatever the sources
     for line in lines:
         line.notes = notes.get(line.enrollment.pk, [])
     certificates = Certificate.objects.filter(official=official).order_by("-issued_on", "-year", "-number", "-revision")

@@ -90,6 +90,7 @@ def sync(
     else:
         match_sql, match_params = rules.NOBODY, ()
     restrict, restrict_params = _restriction("b.official_id", ids, id_range)
+    locked = _lock_enrollments(requirement, match_sql, match_params, restrict, restrict_params)
     # None of these officials has an obligation of the requirement yet (a plan being activated):
     # nobody to end, reopen or move, and three readings of the rule saved.
     obliged = bool(
@@ -121,14 +122,24 @@ def sync(
         return result
 
     due, due_params = rules.due_sql(requirement, today, "q")
+    # Only the targeted without an obligation of the requirement. When none of them has one
+    # (``obliged`` False, under the requirement's lock) the test is left out: with statistics from
+    # before an activation, PostgreSQL reads the obligations just written once per official.
+    unobliged, unobliged_params = (
+        (
+            f" AND NOT EXISTS (SELECT 1 FROM {OBLIGATIONS} x WHERE x.requirement_id = %s"
+            " AND x.official_id = q.official_id)",
+            [requirement.pk],
+        )
+        if obliged
+        else ("", [])
+    )
     # New enrolments for the targeted who are in no enrolment of the course yet.
     new_enrollments = bulk.insert_assigned(
         course.pk,
         requirement.course_title,
-        f"SELECT q.official_id, q.unit_id, {due} AS due_date FROM ({match_sql}) q"
-        f" WHERE NOT EXISTS (SELECT 1 FROM {OBLIGATIONS} b WHERE b.requirement_id = %s"
-        " AND b.official_id = q.official_id)",
-        [*due_params, *match_params, requirement.pk],
+        f"SELECT q.official_id, q.unit_id, {due} AS due_date FROM ({match_sql}) q WHERE 1 = 1{unobliged}",
+        [*due_params, *match_params, *unobliged_params],
         by_id,
         now,
     )
@@ -140,9 +151,7 @@ def sync(
             " rule_due_date, due_date, round, tally_unit_id, tally_group_id, tally_position_id, tally_title_id)"
             f" SELECT %s, %s, q.official_id, e.id, %s, {due}, {due}, 1, q.unit_id, q.group_id, q.position_id,"
             f" q.title_id FROM ({match_sql}) q JOIN {ENROLLMENTS} e ON e.official_id = q.official_id"
-            " AND e.course_id = %s"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {OBLIGATIONS} x WHERE x.requirement_id = %s"
-            " AND x.official_id = q.official_id)"
+            f" AND e.course_id = %s WHERE 1 = 1{unobliged}"
             " ON CONFLICT (requirement_id, official_id) DO NOTHING RETURNING id, enrollment_id",
             [
                 requirement.pk,
@@ -152,7 +161,7 @@ def sync(
                 *due_params,
                 *match_params,
                 course.pk,
-                requirement.pk,
+                *unobliged_params,
             ],
         )
         created = cursor.fetchall()
@@ -171,12 +180,47 @@ def sync(
         result.moved = _move(requirement, match_sql, match_params, restrict, restrict_params)
 
     fresh = created_ids + [pk for pk, _ in reopened]
+    _lock_ids(touched_enrollments - locked)  # enrolled by themselves since the lock above (rare)
     if fresh:
         tallies.add_ids(1, fresh)
         result.notified = _notify_assigned(fresh)
     result.obligation_ids = fresh
     sync_enrollments(touched_enrollments)
     return result
+
+
+def lock(requirement: Requirement, paths: tuple[str, ...] | None = None) -> None:
+    """Take every lock a ``sync`` of the whole requirement takes, before it writes anything: a caller
+    syncing several requirements in one transaction (the activation) takes them all first."""
+    _lock(requirement)
+    match_sql, match_params = rules.target_sql(requirement, paths=paths)
+    _lock_enrollments(requirement, match_sql, match_params, "1 = 1", [])
+
+
+def _lock_enrollments(requirement, match_sql, match_params, restrict, restrict_params) -> set[int]:
+    """Lock, in id order, the enrolments a sync counts: the targeted's in the course and those of
+    the open obligations it may end or move. A learner's progress on one then waits for this
+    transaction, or this one for the learner's, and neither tally is ever counted from a state the
+    other is changing. (PostgreSQL; SQLite lets one writer in at a time.) Taken before any tally
+    row is written, as ``lms.reports.maintenance`` orders its locks: the enrolment first."""
+    if connection.vendor != "postgresql":
+        return set()
+    return set(
+        _ids(
+            f"SELECT e.id FROM {ENROLLMENTS} e WHERE e.id IN (SELECT x.id FROM {ENROLLMENTS} x"
+            f" WHERE x.course_id = %s AND x.official_id IN (SELECT q.official_id FROM ({match_sql}) q)"
+            f" UNION SELECT b.enrollment_id FROM {OBLIGATIONS} b WHERE b.requirement_id = %s AND b.ended_at IS NULL"
+            f" AND {restrict}) ORDER BY e.id FOR NO KEY UPDATE",
+            [requirement.course_id or 0, *match_params, requirement.pk, *restrict_params],
+        )
+    )
+
+
+def _lock_ids(enrollment_ids: Iterable[int]) -> None:
+    if connection.vendor != "postgresql":
+        return
+    for chunk in _chunks(list(set(enrollment_ids))):
+        _ids(f"SELECT id FROM {ENROLLMENTS} WHERE id IN ({_in(chunk)}) ORDER BY id FOR NO KEY UPDATE", chunk)
 
 
 def _restriction(column: str, ids: list[int] | None, id_range: tuple[int, int] | None) -> tuple[str, list]:
@@ -318,8 +362,8 @@ def _notify_assigned(obligation_ids: list[int]) -> int:
         count += notifications.record_select(
             f"SELECT o.user_id, 'obligation', b.id, 'assigned', b.round, %s FROM {OBLIGATIONS} b"
             f" JOIN {OFFICIALS} o ON o.id = b.official_id JOIN {ENROLLMENTS} e ON e.id = b.enrollment_id"
-            f" WHERE b.id IN ({_in(chunk)}) AND e.completed_at IS NULL",
-            [day, *chunk],
+            f" WHERE b.id >= %s AND b.id <= %s AND b.id IN ({_in(chunk)}) AND e.completed_at IS NULL",
+            [day, chunk[0], chunk[-1], *chunk],
         )
     return count
 
@@ -329,11 +373,25 @@ def sync_officials(official_ids: Iterable[int], now: datetime.datetime | None = 
     result = Result()
     if not ids:
         return result
-    requirements = (
-        Requirement.objects.filter(plan__status=TrainingPlan.Status.ACTIVE)
+    # The requirements of activating plans are locked too (and skipped): an activation holds them
+    # until it commits, so these officials are either seen by it or synced here once it is active.
+    live = [TrainingPlan.Status.ACTIVE, TrainingPlan.Status.ACTIVATING]
+    held = Requirement.objects.filter(plan__status__in=live).select_for_update(of=("self",)).order_by("pk")
+    locked = list(held.values_list("pk", flat=True))
+    requirements = list(
+        Requirement.objects.filter(pk__in=locked, plan__status=TrainingPlan.Status.ACTIVE)
         .select_related("plan", "course")
         .order_by("pk")
     )
+    if requirements and connection.vendor == "postgresql":  # the enrolments before any tally is written
+        courses = sorted({r.course_id for r in requirements if r.course_id is not None})
+        for chunk in _chunks(ids):
+            _ids(
+                f"SELECT id FROM {ENROLLMENTS} WHERE official_id IN ({_in(chunk)})"
+                f" AND (course_id IN ({_in(courses or [0])}) OR id IN (SELECT b.enrollment_id FROM {OBLIGATIONS} b"
+                f" WHERE b.ended_at IS NULL AND b.official_id IN ({_in(chunk)}))) ORDER BY id FOR NO KEY UPDATE",
+                [*chunk, *(courses or [0]), *chunk],
+            )
     for requirement in requirements:
         for chunk in _chunks(ids):
             result += sync(requirement, chunk, now=now)

@@ -25,8 +25,11 @@ def on_officials_changed(sender, official_ids, **kwargs):
 
 def on_units_changed(sender, unit_ids, **kwargs):
     from lms.people.models import Official, OrgUnit
+    from lms.people.scopes import with_merged_units
 
-    paths = list(OrgUnit.objects.filter(pk__in=unit_ids).values_list("path", flat=True))
+    # With the closed units merged into them: an official back at work in one is targeted through
+    # its successor, wherever that now stands.
+    paths = with_merged_units(OrgUnit.objects.filter(pk__in=unit_ids).values_list("path", flat=True))
     with transaction.atomic():
         for path in paths:
             assignment.sync_officials(Official.objects.filter(unit__path__startswith=path).values_list("pk", flat=True))

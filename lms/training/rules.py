@@ -39,7 +39,7 @@ NOBODY = (
 )
 
 
-def joined_on_expression():
+def joined_on_expression() -> Coalesce:
     """The day the official joined their current unit: their open placement, else their start date."""
     current = Placement.objects.filter(official=OuterRef("pk"), ended_on__isnull=True).order_by("-started_on")
     return Coalesce(Subquery(current.values("started_on")[:1]), F("start_date"))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from lms.celery import enqueue_on_commit
 from lms.core import jobs
 from lms.core.dates import today as local_today
+from lms.learning.models import Enrollment
 from lms.people.models import Official, OrgUnit
 from lms.people.scopes import scope_for
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from content.models import CoursePage
 
 ACTIVATION = "training.activation"
+END_OF_IDS = 2**63 - 1  # past any official's id
 
 
 class TrainingError(ValueError):
@@ -315,18 +317,28 @@ def assign_plan(plan: TrainingPlan) -> TrainingPlan:
     step = settings.TRAINING_ACTIVATION_CHUNK
     with transaction.atomic():
         requirements = list(plan.requirements.select_related("plan", "course").order_by("pk"))
+        targets = {requirement.pk: rules.target_paths(requirement) for requirement in requirements}
+        # Every lock before any write, and whom to assign read only then: an import waiting for
+        # these requirements syncs its officials once the plan is active, a learner waiting for an
+        # enrolment counts on obligations that are there.
+        for requirement in requirements:
+            assignment.lock(requirement, targets[requirement.pk])
         done = 0
         for requirement in requirements:
-            paths = rules.target_paths(requirement)
+            paths = targets[requirement.pk]
             ids = rules.targeted(requirement, paths=paths).order_by().values_list("pk", flat=True)
             bounds = sorted(ids)
-            for start in range(0, len(bounds), step):
-                chunk = bounds[start : start + step]
+            chunks = [bounds[start : start + step] for start in range(0, len(bounds), step)] or [[]]
+            for number, chunk in enumerate(chunks):
+                # Ranges end to end from 0 past the last id, so that whoever left the target meanwhile
+                # (the officials' receivers skip an activating plan) has the obligation ended too.
+                low = chunk[0] if number else 0
+                high = chunks[number + 1][0] if number + 1 < len(chunks) else END_OF_IDS
                 assignment.sync(
                     requirement,
                     by_id=plan.activated_by_id,
                     now=now,
-                    id_range=(chunk[0], chunk[-1] + 1),
+                    id_range=(low, high),
                     paths=paths,
                 )
                 done += len(chunk)
@@ -386,6 +398,8 @@ def exclude(user: "User", requirement: Requirement, official: Official, reason: 
 
 @transaction.atomic
 def include_again(requirement: Requirement, exclusion: Exclusion) -> None:
+    if requirement.plan.status == TrainingPlan.Status.CLOSED:
+        raise TrainingError(_("A closed plan cannot be changed."))
     official_id = exclusion.official_id
     exclusion.delete()
     assignment.sync(requirement, [official_id])
@@ -394,8 +408,16 @@ def include_again(requirement: Requirement, exclusion: Exclusion) -> None:
 @transaction.atomic
 def extend(user: "User", obligation: Obligation, due_date: datetime.date, reason: str) -> Extension:
     """Give one official a new due date for one obligation, with the reason; recorded."""
-    obligation = Obligation.objects.select_for_update().select_related("official__unit").get(pk=obligation.pk)
+    obligation = (
+        Obligation.objects.select_for_update(of=("self",))
+        .select_related("official__unit", "plan")
+        .get(pk=obligation.pk)
+    )
     _check_unit(user, obligation.official.unit, "due_date")
+    if obligation.plan.status == TrainingPlan.Status.CLOSED:  # its figures are the final report
+        raise TrainingError(_("A closed plan cannot be changed."))
+    # The enrolment too, before the tally is touched: a learner finishing meanwhile waits.
+    list(Enrollment.objects.select_for_update(no_key=True).filter(pk=obligation.enrollment_id).values_list("pk"))
     if obligation.ended_at is not None:
         raise TrainingError(_("This obligation has ended; there is nothing to extend."))
     if not reason.strip():

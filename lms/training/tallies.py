@@ -58,7 +58,12 @@ def add_ids(sign: int, obligation_ids: Sequence[int]) -> None:
     size = PG_CHUNK if connection.vendor == "postgresql" else CHUNK
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
-        add(sign, f"b.id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        # The range too: fresh obligations have neighbouring ids, read by the primary key.
+        add(
+            sign,
+            f"b.id >= %s AND b.id <= %s AND b.id IN ({', '.join(['%s'] * len(chunk))})",
+            [chunk[0], chunk[-1], *chunk],
+        )
 
 
 def _status(state) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 """The admin menu's way to HR's training plans (the pages themselves are on the site)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import hooks
 
 
@@ -15,4 +15,6 @@ def register_plans_menu_item():
 
             return not scope_for(request.user).is_empty
 
-    return PlansMenuItem(_("Training plans"), reverse("training:plan_list"), icon_name="date", order=260)
+    return PlansMenuItem(
+        pgettext_lazy("admin menu", "Training plans"), reverse("training:plan_list"), icon_name="date", order=260
+    )

@@ -350,7 +350,7 @@ def quiz_of_size(catalogue, size):
 
 
 # The queries of each page, the same with 5 or 30 questions (README, "Query counts are part of the contract").
-QUERY_BUDGETS = {"quiz": 20, "attempt": 13, "review": 16}
+QUERY_BUDGETS = {"quiz": 21, "attempt": 14, "review": 17}  # the header's bell included
 
 
 @pytest.mark.parametrize("page", ["quiz", "attempt", "review"])

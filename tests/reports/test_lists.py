@@ -284,7 +284,7 @@ def test_the_lists_cost_the_same_queries_for_2_or_30_lines_and_any_page(client, 
     for kind in LISTS:
         assert many[kind][0] == few[kind][0], kind
         # The paginator's count comes from the tallies: no COUNT(*) over the enrolments.
-        assert not any("COUNT(" in sql.upper() for sql in many[kind][2]), kind
+        assert not any("COUNT(" in sql.upper() and "LEARNING_ENROLLMENT" in sql.upper() for sql in many[kind][2]), kind
     monkeypatch.setattr(lists, "PER_PAGE", 10)
     first, third = _queries(client, OVERDUE, params), _queries(client, OVERDUE, {**params, "page": 3})
     assert first[1] == third[1] == 10 and first[0] == third[0] == few["overdue"][0]
@@ -295,4 +295,4 @@ def test_the_lists_cost_the_same_queries_for_2_or_30_lines_and_any_page(client, 
     # 11 of the page's own (scope roots, unit, breadcrumbs, 3 for the filter choices, 3 for the
     # tallies' count, the subtree's units, the lines) and those of every page (session, user,
     # scope, the header).
-    assert few["overdue"][0] == few["not_started"][0] == 21
+    assert few["overdue"][0] == few["not_started"][0] == 22  # the header's bell included

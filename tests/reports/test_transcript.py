@@ -238,9 +238,9 @@ def test_the_record_costs_the_same_queries_however_long_it_is(client, world, cat
         certificate(extra, 10 + n)
     long = {url: count_queries(client, url(world.hanh)) for url in (page_url, pdf_url)}  # 9 and 9
     assert long == short
-    # 4 of the record's own (official, enrolments, scores, certificates), those of every HR request
-    # (session, user, rights, scope) and, on the page, the header's.
-    assert (short[page_url], short[pdf_url]) == (14, 10)
+    # 5 of the record's own (official, enrolments, scores, plan obligations, certificates), those of
+    # every HR request (session, user, rights, scope) and, on the page, the header's (the bell's count).
+    assert (short[page_url], short[pdf_url]) == (16, 11)
 
 
 # The PDF --------------------------------------------------------------------------------------

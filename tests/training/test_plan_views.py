@@ -458,6 +458,21 @@ def test_an_extension_into_the_past_is_refused_on_the_field(hr, world, assigned)
     assert not Extension.objects.exists()
 
 
+def test_a_closed_plan_gives_no_more_extensions(hr, world, assigned):
+    requirement, first, _second = assigned
+    services.close(requirement.plan)
+    obligation = Obligation.objects.get(official=first)
+    response = hr.post(
+        reverse("training:obligation_extend", args=[obligation.pk]),
+        {"due_date": dmy(today() + days(9)), "reason": "Lý do"},
+    )
+    assert response.status_code == 200
+    assert "A closed plan cannot be changed." in text_of(response, "[role=alert] li")
+    people = soup_of(hr.get(reverse("training:requirement_people", args=[requirement.pk])))
+    assert not people.select("details form")
+    assert not Extension.objects.exists()
+
+
 def test_exclusion_and_inclusion_through_the_page(hr, world, assigned):
     requirement, first, _second = assigned
     url = reverse("training:requirement_exclude", args=[requirement.pk])

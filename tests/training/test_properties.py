@@ -30,6 +30,7 @@ from django.db.models import Count
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from lms.core.dates import today as world_today
 from lms.learning import services as learning
 from lms.learning.models import Enrollment
 from lms.people import structure
@@ -38,11 +39,12 @@ from lms.people.signals import officials_changed
 from lms.reports import rebuild
 from lms.training import services, tallies
 from lms.training.models import Exclusion, Obligation, Requirement, TrainingPlan
-from tests.factories import OfficialFactory, PositionGroupFactory, UserFactory, lessons_of, make_course
+from tests.factories import OfficialFactory, PositionGroupFactory, UserFactory, lessons_of, make_course, make_unit
 from tests.reports.helpers import Clock
 from tests.support.people import administrator
 
 from . import brute_force
+from .world import activated, build_world
 
 START = datetime.datetime(2026, 3, 2, 3, 0, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
@@ -66,6 +68,8 @@ OPERATIONS = [
     "close_unit",
     "merge",
     "move_unit",
+    "move_unit",
+    "return_to_closed",
     "new_officials",
     "new_official_saved",
     "enrol",
@@ -364,8 +368,13 @@ class World:
 
     # The tree ----------------------------------------------------------------------------------
 
+    def successor_or_sub_unit(self, i, d):
+        """Mostly a unit that closed units were merged into (whose officials it also stands for)."""
+        successors = [u for u in self.sub_units() if OrgUnit.objects.filter(successor=u).exists()]
+        return pick(successors, i) if successors and d % 3 else pick(self.sub_units(), i)
+
     def do_close_unit(self, i, j, d):
-        if unit := pick(self.sub_units(), i):
+        if unit := self.successor_or_sub_unit(i, d):
             structure.close_unit(unit, self.today, None if d % 5 == 0 else pick(self.units(), j))
 
     def do_merge(self, i, j, d):
@@ -373,8 +382,21 @@ class World:
         if len(subs) >= 2:
             structure.merge_units([pick(subs, i), pick(subs, i + 1 + d % 3)], pick(self.units(), j), self.today)
 
+    def do_return_to_closed(self, i, j, d):
+        """An official who left comes back while their unit has been closed (merged) meanwhile:
+        active in a closed unit, counted through its successor."""
+        official = pick(self.officials(), i)
+        official.is_active = False
+        official.save()
+        unit = OrgUnit.objects.get(pk=official.unit_id)
+        if unit.depth > 1 and unit.valid_to is None:
+            successor = pick([u for u in self.units() if not u.path.startswith(unit.path)], j)
+            structure.close_unit(unit, self.today, successor)
+        official.is_active = True
+        official.save()
+
     def do_move_unit(self, i, j, d):
-        if unit := pick(self.sub_units(), i):
+        if unit := self.successor_or_sub_unit(i, d):
             structure.move_unit(unit, None if d % 4 == 0 else pick(self.units(), j))
 
     # Learning ----------------------------------------------------------------------------------
@@ -508,5 +530,81 @@ def test_obligations_and_tallies_equal_a_brute_force_evaluation(
         for number, step in enumerate(steps):
             world.apply(*step)
             assert_engine(world, f"step {number} {step}")
+        world.apply("run_jobs", 0, 0, 0)  # the jobs still queued run in the end
+        assert_engine(world, "the queued jobs run")
         describe()
         transaction.set_rollback(True)
+
+
+# What the property test found, kept as plain examples -------------------------------------------
+
+
+@pytest.fixture
+def small_world(catalogue):
+    return build_world(catalogue)
+
+
+def test_a_leaver_while_a_new_requirement_waits_for_its_job_is_ended_when_it_runs(
+    small_world, catalogue, django_capture_on_commit_callbacks
+):
+    """The plan is activating (its job queued) while an official leaves: the officials' receivers
+    skip it then, so the job must bring every obligation of the plan in line, not only those of the
+    officials it targets (here the leaver has the highest id, outside every range it assigns)."""
+    world = small_world
+    world.official()
+    leaver = world.official()
+    plan = world.plan()
+    world.requirement(plan)
+    activated(world, plan, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks() as job:
+        world.requirement(plan, course=make_course(catalogue, title="Văn bản điện tử", lessons=1))
+    leaver.is_active = False
+    leaver.save()
+    for callback in job:
+        callback()
+    assert TrainingPlan.objects.get(pk=plan.pk).status == TrainingPlan.Status.ACTIVE
+    assert not Obligation.objects.current().filter(official=leaver).exists()
+    assert tallies.check(plan.pk)
+
+
+def test_an_official_in_a_closed_unit_follows_its_successor_when_the_successor_moves(
+    small_world, django_capture_on_commit_callbacks
+):
+    """An official back at work in a closed (merged) unit is targeted through its successor: moving
+    the successor into (or out of) a requirement's units moves them into (or out of) the target."""
+    world = small_world
+    world.official()
+    plan = world.plan()
+    world.requirement(plan, units=[world.commune_a])
+    activated(world, plan, django_capture_on_commit_callbacks)
+    successor = make_unit(world.province, name="Xã Sơn Thủy", code="XA-S")
+    returner = world.official(unit=world.commune_b)
+    returner.is_active = False
+    returner.save()
+    structure.close_unit(world.commune_b, world_today(), successor)
+    returner.is_active = True
+    returner.save()
+    assert not Obligation.objects.filter(official=returner).exists()
+    structure.move_unit(successor, world.commune_a)
+    assert Obligation.objects.current().filter(official=returner).exists()
+    structure.move_unit(successor, world.province)
+    assert not Obligation.objects.current().filter(official=returner).exists()
+    assert tallies.check(plan.pk)
+
+
+def test_an_extension_leaves_a_closed_plan_alone(small_world, django_capture_on_commit_callbacks):
+    world = small_world
+    official = world.official()
+    plan = world.plan()
+    world.requirement(plan)
+    activated(world, plan, django_capture_on_commit_callbacks)
+    services.close(plan)
+    obligation = Obligation.objects.get(official=official)
+    with pytest.raises(services.TrainingError):
+        services.extend(world.hr, obligation, obligation.due_date + DAY, "Đi công tác")
+    exclusion = Exclusion.objects.create(requirement=obligation.requirement, official=official, reason="x")
+    with pytest.raises(services.TrainingError):
+        services.include_again(obligation.requirement, exclusion)
+    obligation.refresh_from_db()
+    assert obligation.due_date == obligation.rule_due_date
+    assert Enrollment.objects.get(pk=obligation.enrollment_id).due_date == obligation.due_date
