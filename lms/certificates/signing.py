@@ -328,7 +328,8 @@ def _bytes_reserved(signer):
     """Room for the CMS container: its certificates, the signature and the signed attributes, with
     a margin. Saying it spares pyHanko a dummy signature to estimate it (half the signing time)."""
     certificates = {cert.dump() for cert in signer.cert_registry} | {signer.signing_cert.dump()}
-    return 4096 + sum(len(der) for der in certificates) + 2 * signer.signing_cert.public_key.byte_size
+    reserved = 4096 + sum(len(der) for der in certificates) + 2 * signer.signing_cert.public_key.byte_size
+    return reserved + reserved % 2  # pyHanko takes an even number only (a DER length may be odd)
 
 
 def signing_key():
