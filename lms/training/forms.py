@@ -30,14 +30,19 @@ def date_field(**kwargs: Any) -> forms.DateField:
     )
 
 
-class UnitField(forms.ModelChoiceField):
+class IndentedUnits:
+    """Units labelled in tree order, indented by depth."""
+
     def label_from_instance(self, unit):
         return f"{'— ' * (unit.depth - 1)}{unit.name}"
 
 
-class UnitsField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, unit):
-        return f"{'— ' * (unit.depth - 1)}{unit.name}"
+class UnitField(IndentedUnits, forms.ModelChoiceField):
+    pass
+
+
+class UnitsField(IndentedUnits, forms.ModelMultipleChoiceField):
+    pass
 
 
 OUTSIDE = _("Choose among the units you manage.")

@@ -2,7 +2,11 @@
 sender's transaction. Rules are evaluated forward: whoever joins, is imported, moves in or gets a
 matching group, position or title is assigned; whoever leaves the target has the obligation ended."""
 
+from functools import reduce
+from operator import or_
+
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_save
 
 from . import assignment, tallies
@@ -30,9 +34,11 @@ def on_units_changed(sender, unit_ids, **kwargs):
     # With the closed units merged into them: an official back at work in one is targeted through
     # its successor, wherever that now stands.
     paths = with_merged_units(OrgUnit.objects.filter(pk__in=unit_ids).values_list("path", flat=True))
-    with transaction.atomic():
-        for path in paths:
-            assignment.sync_officials(Official.objects.filter(unit__path__startswith=path).values_list("pk", flat=True))
+    if not paths:
+        return
+    inside = reduce(or_, (Q(unit__path__startswith=path) for path in paths))
+    with transaction.atomic():  # every requirement synced once for all of them, not once per subtree
+        assignment.sync_officials(Official.objects.filter(inside).values_list("pk", flat=True))
 
 
 def on_enrollment_changed(sender, enrollment, before, **kwargs):

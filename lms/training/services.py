@@ -174,8 +174,7 @@ def save_requirement(
     requirement.job_positions.set(list(fields.job_positions))
     requirement.leadership_titles.set(list(fields.leadership_titles))
     if plan.status == TrainingPlan.Status.ACTIVE:
-        _refuse_unready(plan, [requirement])
-        _start_job(plan, user)
+        _start_job(plan, user, _refuse_unready(plan, [requirement]))
     return requirement
 
 
@@ -247,11 +246,14 @@ def preview(requirement: Requirement, today: datetime.date | None = None) -> Pre
     )
 
 
-def _refuse_unready(plan: TrainingPlan, requirements: list[Requirement] | None = None) -> None:
+def _refuse_unready(plan: TrainingPlan, requirements: list[Requirement] | None = None) -> dict[int, int]:
+    """Refuse a plan (or these requirements of it) that cannot be assigned; otherwise how many
+    officials each requirement matches, counted once for the job's progress bar too."""
     requirements = requirements if requirements is not None else list(plan.requirements.select_related("course"))
     if not requirements:
         raise TrainingError(_("Add at least one requirement before activating the plan."))
     today = local_today()
+    matched: dict[int, int] = {}
     for requirement in requirements:
         label = {"course": requirement.course_title, "audience": requirement.audience}
         if requirement.course is None or not requirement.course.live:
@@ -261,8 +263,10 @@ def _refuse_unready(plan: TrainingPlan, requirements: list[Requirement] | None =
                 _("The due date of “%(course)s” for %(audience)s (%(date)s) has already passed.")
                 % {**label, "date": date_format(requirement.due_date, "SHORT_DATE_FORMAT")}
             )
-        if not rules.targeted(requirement).exists():
+        matched[requirement.pk] = rules.targeted(requirement).count()
+        if not matched[requirement.pk]:
             raise TrainingError(_("“%(course)s” for %(audience)s matches no official.") % label)
+    return matched
 
 
 def activate(plan: TrainingPlan, user: "User") -> TrainingPlan:
@@ -275,13 +279,13 @@ def activate(plan: TrainingPlan, user: "User") -> TrainingPlan:
         for requirement in plan.requirements.prefetch_related("units"):
             for unit in requirement.units.all():
                 _check_unit(user, unit, "units")
-        _refuse_unready(plan)
-        _start_job(plan, user)
+        _start_job(plan, user, _refuse_unready(plan))
     return plan
 
 
-def _start_job(plan: TrainingPlan, user: "User") -> None:
-    total = sum(rules.targeted(r).count() for r in plan.requirements.all())
+def _start_job(plan: TrainingPlan, user: "User", matched: dict[int, int]) -> None:
+    """``matched``: the officials of the requirements already counted; the others are counted here."""
+    total = sum(matched.get(r.pk) or rules.targeted(r).count() for r in plan.requirements.all())
     TrainingPlan.objects.filter(pk=plan.pk).update(
         status=TrainingPlan.Status.ACTIVATING,
         activated_by=user,

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection
 
-from .models import Obligation, PlanTally
+from .models import Obligation, PlanTally, Requirement
 
 TABLE = PlanTally._meta.db_table
 OBLIGATIONS = Obligation._meta.db_table
@@ -129,7 +129,7 @@ def rebuild(plan_id: int | None = None) -> None:
 
 def stored(plan_id: int) -> dict[tuple, tuple[int, ...]]:
     rows = PlanTally.objects.filter(
-        requirement_id__in=Obligation.objects.filter(plan_id=plan_id).values("requirement_id")
+        requirement_id__in=Requirement.objects.filter(plan_id=plan_id).values("pk")
     ).values_list(*KEYS, *VALUES)
     return {_key(row[:6]): tuple(row[6:]) for row in rows if any(row[6:])}
 
