@@ -12,7 +12,7 @@ from ninja import Path, Query, Router
 from ninja.errors import HttpError
 
 from lms.core.dates import today
-from lms.training import progress
+from lms.training import progress, visibility
 
 from . import schemas
 
@@ -45,7 +45,7 @@ def _plan_out(plan):
 
 def _visible(user):
     return (
-        progress.visible_plans(user)
+        visibility.visible_plans(user)
         .select_related("owner_unit")
         .annotate(requirement_count=Count("requirements"))
         .order_by("-year", "name", "pk")

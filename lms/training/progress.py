@@ -12,14 +12,11 @@ with two requirements counts twice: they are obligations, not people):
 * **completion rate**: completed / targeted (None without anyone targeted);
 * **hours**: the course's ``hours`` (số tiết) times the completed obligations.
 
-Who sees what (``visible_plans``): an administrator every plan; an HR user (or a read-only unit
-head) the plans whose owning unit lies in their read scope, and the activated plans (not drafts)
-one of whose requirements targets a subtree overlapping their scope (a unit inside it, or a unit
-above it: a province's plan for every commune is visible to each commune's HR). Whatever the plan,
-the figures are only those of the officials in the viewer's scope (an ``Area``); a plan outside it
-does not exist for them (a 404).
+Who sees what: the plans of ``visibility.visible_plans`` (the same as the plan pages'); whatever
+the plan, the figures are only those of the officials in the viewer's scope (an ``Area``); a plan
+outside it does not exist for them (a 404).
 
-``visible_plans(user)`` → the plans' QuerySet; ``area_for(user, raw_unit)`` → ``Area`` (``NotWithin``
+``area_for(user, raw_unit)`` → ``Area`` (``NotWithin``
 for a unit outside the scope).
 ``progress(plan, area, requirement_id=None, today=None)`` → ``Progress``: the summary, the table by
 requirement, the drill-down by unit, by position group, job position and leadership title
@@ -150,28 +147,6 @@ class Progress:
 
 
 # Which plans and which officials ----------------------------------------------------------------
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    return [path[:end] for end in range(STEPLEN, len(path), STEPLEN)]
-
-
-def visible_plans(user: "AnyUser") -> QuerySet[TrainingPlan]:
-    """The plans ``user`` may read the progress of (see the module's docstring)."""
-    scope = scope_for(user)
-    plans = TrainingPlan.objects.all()
-    if scope.everything:
-        return plans
-    if not scope.read_paths:
-        return plans.none()
-    overlapping = reduce(
-        or_,
-        (Q(units__path__startswith=path) | Q(units__path__in=_ancestor_paths(path)) for path in scope.read_paths),
-    )
-    targeting = Requirement.objects.filter(overlapping).values("plan_id")
-    return plans.filter(
-        scope.units_q(prefix="owner_unit__") | (Q(pk__in=targeting) & ~Q(status=TrainingPlan.Status.DRAFT))
-    )
 
 
 @dataclass(frozen=True)

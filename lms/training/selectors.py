@@ -1,10 +1,10 @@
 """Reads for HR's training-plan pages and for the notes that say why a course is assigned. Each
 costs a fixed number of queries whatever the number of plans, requirements' officials or rows.
 
-``visible_plans(user)``
-    The plans whose owning unit is in the user's read scope (an administrator: every plan).
 ``plan_list(user, year=None)``
-    The same, with their number of requirements, newest year first.
+    The plans the user may open (``visibility.visible_plans``), with their number of requirements, newest year first.
+``reads_whole_target(user, requirements)``
+    Whether the user reads every unit they target (the preview lists all their officials).
 ``requirements_of(plan)``
     The plan's requirements with their course, units, groups, positions, titles and number of
     exclusions (five queries).
@@ -53,6 +53,7 @@ from lms.people.scopes import scope_for, visible_officials
 
 from . import rules
 from .models import Exclusion, Extension, Obligation, Requirement, TrainingPlan
+from .visibility import visible_plans
 
 if TYPE_CHECKING:
     from lms.people.scopes import AnyUser
@@ -75,10 +76,6 @@ PREVIEW_STATUSES = {
 
 
 # Plans -------------------------------------------------------------------------------------------
-
-
-def visible_plans(user: "AnyUser") -> QuerySet[TrainingPlan]:
-    return TrainingPlan.objects.filter(scope_for(user).units_q(prefix="owner_unit__")).select_related("owner_unit")
 
 
 def plan_list(user: "AnyUser", year: int | None = None) -> QuerySet[TrainingPlan]:
@@ -121,6 +118,13 @@ def requirements_of(plan: TrainingPlan) -> list[Requirement]:
         .annotate(exclusion_count=Count("exclusions", distinct=True))
         .order_by("pk")
     )
+
+
+def reads_whole_target(user: "AnyUser", requirements: Iterable[Requirement]) -> bool:
+    """Whether every unit these requirements target lies in the user's read scope: needed to read
+    a plan's preview, which lists every official it targets (the units prefetched, no query)."""
+    scope = scope_for(user)
+    return all(scope.covers(unit) for requirement in requirements for unit in requirement.units.all())
 
 
 def covers_all_units(user: "AnyUser", requirement: Requirement) -> bool:

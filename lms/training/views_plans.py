@@ -21,9 +21,8 @@ from lms.core.dates import today
 from lms.core.downloads import attachment
 from lms.core.paging import page_of
 from lms.people.permissions import hr_required
-from lms.people.scopes import scope_for
 
-from . import selectors, services
+from . import selectors, services, visibility
 from .forms import PlanForm, RequirementForm, add_refusal
 from .models import Requirement, TrainingPlan
 
@@ -34,14 +33,14 @@ PER_PAGE = 50
 
 
 def plan_for(request, pk: int, manage: bool = False) -> TrainingPlan:
-    plan = get_object_or_404(selectors.visible_plans(request.user), pk=pk)
+    plan = get_object_or_404(visibility.visible_plans(request.user), pk=pk)
     if manage and not selectors.can_manage(request.user, plan):
         raise PermissionDenied
     return plan
 
 
 def requirement_for(request, pk: int, manage: bool = False) -> Requirement:
-    requirements = Requirement.objects.filter(scope_for(request.user).units_q(prefix="plan__owner_unit__"))
+    requirements = Requirement.objects.filter(plan__in=visibility.visible_plans(request.user).values("pk"))
     requirement = get_object_or_404(requirements.select_related("plan__owner_unit", "course"), pk=pk)
     if manage and not (
         selectors.can_manage(request.user, requirement.plan) and selectors.covers_all_units(request.user, requirement)
@@ -118,6 +117,7 @@ def plan_detail(request, pk):
     requirements = selectors.requirements_of(plan)
     manage = selectors.can_manage(request.user, plan)
     context = {
+        "can_preview": selectors.reads_whole_target(request.user, requirements),
         "plan": plan,
         "requirements": [(r, selectors.due_words(r)) for r in requirements],
         "can_manage": manage,
@@ -228,9 +228,19 @@ def requirement_delete(request, pk):
 @require_GET
 def plan_preview(request, pk):
     plan = plan_for(request, pk)
+    requirements = _previewable(request, plan)
     day = today()
-    previews = [(services.preview(r, day), selectors.due_words(r)) for r in selectors.requirements_of(plan)]
+    previews = [(services.preview(r, day), selectors.due_words(r)) for r in requirements]
     return render(request, "training/plan_preview.html", {"plan": plan, "previews": previews})
+
+
+def _previewable(request, plan: TrainingPlan) -> list[Requirement]:
+    """The plan's requirements, when the user reads every official they target (else a 403: the
+    HR of one commune reads a province's plan, not the other communes' people)."""
+    requirements = selectors.requirements_of(plan)
+    if not selectors.reads_whole_target(request.user, requirements):
+        raise PermissionDenied
+    return requirements
 
 
 def _date(value) -> str:
@@ -242,6 +252,7 @@ def _date(value) -> str:
 def plan_preview_xlsx(request, pk):
     """One row per (requirement, official) the plan targets, as activating it would find them."""
     plan = plan_for(request, pk)
+    requirements = _previewable(request, plan)
     day = today()
     header = [
         _("Course"),
@@ -259,7 +270,7 @@ def plan_preview_xlsx(request, pk):
     statuses = {key: str(label) for key, label in selectors.PREVIEW_STATUSES.items()}
 
     def rows():
-        for requirement in selectors.requirements_of(plan):
+        for requirement in requirements:
             for row in selectors.preview_rows(requirement, day):
                 yield [
                     requirement.course_title,

@@ -1,6 +1,6 @@
 """HR's pages of a plan's progress: the figures (summary, by requirement, drill-down by unit, by
 position group, job position and leadership title), the people behind them, and both as CSV or
-XLSX. Thin: which plan (``progress.visible_plans``: a 404 for a plan outside the viewer's scope),
+XLSX. Thin: which plan (``visibility.visible_plans``: a 404 for a plan outside the viewer's scope),
 which unit (``?unit=``, a 404 outside it), which requirement (``?requirement=``, a 404 when not the
 plan's); every figure from ``progress``. Read-only: unit heads (read-only scopes) see them too."""
 
@@ -24,7 +24,7 @@ from lms.core.downloads import attachment
 from lms.people.models import OrgUnit
 from lms.people.permissions import hr_required
 
-from . import exports, progress
+from . import exports, progress, visibility
 
 FORMATS = {"csv": spreadsheets.CSV_TYPE, "xlsx": spreadsheets.XLSX_TYPE}
 # Above so many lines the XLSX of the people is refused in favour of the streamed CSV.
@@ -32,7 +32,7 @@ PEOPLE_XLSX_LIMIT = 50_000
 
 
 def _plan(request, pk):
-    return get_object_or_404(progress.visible_plans(request.user).select_related("owner_unit"), pk=pk)
+    return get_object_or_404(visibility.visible_plans(request.user), pk=pk)
 
 
 def _area(request):

@@ -589,3 +589,41 @@ def test_a_plan_costs_the_same_queries_however_many_requirements(client, world, 
         )
     counts = [count_queries(client, reverse("training:plan_detail", args=[p.pk])) for p in (small, large)]
     assert counts[0] == counts[1], counts
+
+
+# A province's plan seen from one of its communes ------------------------------------------------
+
+
+def test_a_commune_s_hr_reads_the_province_s_plan_and_only_its_own_people(client, world, assigned, activate):
+    """The plan pages, their progress and the API share one rule (``visibility``): the HR of a
+    commune opens the active plan of the province that targets it, reads only its own officials,
+    cannot preview the whole target nor change anything; the province's draft stays hidden."""
+    requirement, first, second = assigned
+    plan = requirement.plan
+    draft = world.plan(name="Bản nháp của tỉnh")
+    world.requirement(draft)
+    in_english(client).force_login(hr_of(world.commune_b, username="nhansu_hoabinh"))
+    listed = client.get(reverse("training:plan_list"))
+    assert plan.name in listed.text
+    assert draft.name not in listed.text
+    detail = client.get(reverse("training:plan_detail", args=[plan.pk]))
+    assert detail.status_code == 200
+    assert text_of(detail, "p.note") == [
+        "This plan belongs to Tỉnh Minh Sơn: you read its requirements and the figures of the officials in your own units."
+    ]
+    hrefs = [a["href"] for a in soup_of(detail).select("a[href]")]
+    assert reverse("training:plan_progress", args=[plan.pk]) in hrefs
+    for hidden in ("plan_edit", "plan_preview"):
+        assert reverse(f"training:{hidden}", args=[plan.pk]) not in hrefs
+    assert not soup_of(detail).select(f"form[action='{reverse('training:plan_close', args=[plan.pk])}']")
+    people = client.get(reverse("training:requirement_people", args=[requirement.pk]))
+    assert text_of(people, ".people-table tbody th") == ["Trần Văn Bình B-0001"]
+    assert client.get(reverse("training:plan_progress", args=[plan.pk])).status_code == 200
+    for name in ("plan_preview", "plan_preview_xlsx", "plan_edit"):
+        assert client.get(reverse(f"training:{name}", args=[plan.pk])).status_code == 403, name
+    assert client.post(reverse("training:plan_close", args=[plan.pk])).status_code == 403
+    exclude = reverse("training:requirement_exclude", args=[requirement.pk])
+    assert client.post(exclude, {"official": second.pk, "reason": "Nghỉ phép"}).status_code == 403
+    assert not Exclusion.objects.exists() and TrainingPlan.objects.get(pk=plan.pk).status == "active"
+    for name in ("plan_detail", "plan_progress", "plan_preview"):
+        assert client.get(reverse(f"training:{name}", args=[draft.pk])).status_code == 404, name

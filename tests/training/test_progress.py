@@ -11,7 +11,7 @@ from content.models import CoursePage
 from lms.core.dates import today
 from lms.learning import services as learning
 from lms.people.models import OrgUnit
-from lms.training import progress, services
+from lms.training import progress, services, visibility
 from lms.training.models import Obligation, Requirement, TrainingPlan
 from tests.factories import make_course, make_unit
 from tests.support.learning import finish
@@ -268,7 +268,7 @@ def test_a_requirement_of_another_plan_is_unknown(world, activate, catalogue):
 def test_hr_of_a_commune_reads_only_its_part_of_the_province_s_plan(world, activate, catalogue):
     p = make_province(world, activate, catalogue)
     hr_a = hr_of(world.commune_a, can_manage=False)
-    assert list(progress.visible_plans(hr_a)) == [p.plan]
+    assert list(visibility.visible_plans(hr_a)) == [p.plan]
     area = progress.area_for(hr_a)
     assert area.roots == (world.commune_a,) and area.level == world.commune_a
     result = check(p.plan, area, today())
@@ -291,7 +291,7 @@ def test_who_sees_which_plan(world, activate, catalogue):
     )
 
     def visible(user):
-        return set(progress.visible_plans(user).values_list("name", flat=True))
+        return set(visibility.visible_plans(user).values_list("name", flat=True))
 
     assert visible(world.hr) == {p.plan.name, draft.name, only_c.name, own_plan_of_b.name}
     # Commune B: the province's plan (it targets the whole province), its own draft; not the draft
